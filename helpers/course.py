@@ -1,0 +1,32 @@
+"""Where the course lives, written in one place: the badges and the Colab install cell use it."""
+
+from __future__ import annotations
+
+REPO = "deep-learning-lab/deep-learning-lab"  # owner/name on GitHub
+BRANCH = "main"
+REPO_URL = f"https://github.com/{REPO}"
+PACKAGE = "deep-learning-lab-helpers"
+
+
+def colab_badge(path: str) -> str:
+    """Markdown for an 'Open in Colab' badge for a notebook path inside the repository."""
+    url = f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/{path}"
+    return f"[![Open in Colab](https://colab.research.google.com/assets/colab-badge.svg)]({url})"
+
+
+def binder_badge(path: str = "notebooks/00_start_here.ipynb") -> str:
+    """Markdown for a Binder badge that opens JupyterLab on a notebook."""
+    url = f"https://mybinder.org/v2/gh/{REPO}/{BRANCH}?urlpath=lab/tree/{path}"
+    return f"[![Binder](https://mybinder.org/badge_logo.svg)]({url})"
+
+
+def install_cell() -> str:
+    """Source of every notebook's first code cell: install helpers when missing (Colab), else nothing."""
+    return (
+        "# Set-up: on Colab (or anywhere helpers is missing) install the course's helper package.\n"
+        "import importlib.util, subprocess, sys\n"
+        "\n"
+        'if importlib.util.find_spec("helpers") is None:\n'
+        f'    url = "{PACKAGE} @ git+{REPO_URL}@{BRANCH}"\n'
+        '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", url], check=True)'
+    )

@@ -1,0 +1,308 @@
+"""Datasets behind one call, ``load(name)``: the real data when it can be had, else an honest stand-in.
+
+Every entry of ``DATASETS`` names the real dataset (URL, sha256, size, license, citation) and an
+offline stand-in that ships inside a pip package or that the course makes itself. A download
+goes to a cache once, with a timeout, and is checked against its sha256. When the stand-in is
+used, one visible line says so and why.
+
+Environment variables:
+
+- ``LAB_OFFLINE=1``: use the stand-ins, never touch the network (the test suite sets it);
+- ``LAB_DATA_MIRROR``: a folder or URL holding pre-downloaded real files (a classroom mirror),
+  tried before the publisher's URL; its files are checked like any download;
+- ``LAB_DATA_DIR``: where downloads are cached (default ``~/.cache/deep-learning-lab``);
+- ``LAB_DOWNLOAD_TIMEOUT``: seconds before a stalled download gives up (default 30).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import tempfile
+import urllib.error
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from helpers import settings
+
+
+class DataUnavailable(RuntimeError):
+    """The real dataset could not be had (offline, missing, or failed its checksum)."""
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset: train and test arrays, class names, and where they came from."""
+
+    name: str
+    x_train: np.ndarray
+    y_train: np.ndarray
+    x_test: np.ndarray
+    y_test: np.ndarray
+    class_names: list
+    source: str
+    is_standin: bool
+
+    def __repr__(self) -> str:
+        kind = "offline stand-in" if self.is_standin else "real"
+        return (
+            f"Dataset({self.name!r}, {kind}: {self.source}; x_train {self.x_train.shape}, "
+            f"x_test {self.x_test.shape}, {len(self.class_names)} classes)"
+        )
+
+
+@dataclass(frozen=True)
+class Source:
+    """One registry entry: the real dataset and its offline stand-in."""
+
+    name: str
+    title: str
+    filename: str | None  # None: the data ships in a pip package, nothing to download
+    url: str | None
+    sha256: str | None
+    size_bytes: int | None
+    license: str
+    citation: str
+    standin_title: str
+    parse: Callable[[Path], tuple] = field(repr=False)
+    standin: Callable[[], tuple] = field(repr=False)
+    class_names: tuple = ()
+
+
+# --- the real files -------------------------------------------------------------------------
+
+
+def _parse_keras_npz(path: Path) -> tuple:
+    with np.load(path, allow_pickle=False) as npz:
+        return npz["x_train"], npz["y_train"], npz["x_test"], npz["y_test"]
+
+
+# --- stand-ins the course makes itself ------------------------------------------------------
+
+
+def _digits_8x8() -> tuple:
+    from sklearn.datasets import load_digits
+
+    digits = load_digits()
+    images = (digits.images * (255.0 / 16.0)).round().astype(np.uint8)
+    labels = digits.target.astype(np.uint8)
+    order = np.random.default_rng(0).permutation(len(labels))
+    images, labels = images[order], labels[order]
+    n_train = 1437  # 80 % of 1,797
+    return images[:n_train], labels[:n_train], images[n_train:], labels[n_train:]
+
+
+def _digits_as_mnist() -> tuple:
+    """scikit-learn's 1,797 real handwritten 8x8 digits, resized to 20x20 and centred in 28x28."""
+    from scipy.ndimage import zoom
+
+    x_train, y_train, x_test, y_test = _digits_8x8()
+
+    def to_28(images: np.ndarray) -> np.ndarray:
+        big = zoom(images.astype(np.float32), (1, 2.5, 2.5), order=1)
+        big = np.clip(big, 0, 255).round().astype(np.uint8)
+        return np.pad(big, ((0, 0), (4, 4), (4, 4)))
+
+    return to_28(x_train), y_train, to_28(x_test), y_test
+
+
+def _not_downloadable(path: Path) -> tuple:  # pragma: no cover - never called
+    raise AssertionError("this dataset ships in a package")
+
+
+DIGIT_NAMES = tuple(str(d) for d in range(10))
+
+DATASETS: dict[str, Source] = {
+    "mnist": Source(
+        name="mnist",
+        title="MNIST (70,000 handwritten digits, 28x28)",
+        filename="mnist.npz",
+        url="https://storage.googleapis.com/tensorflow/tf-keras-datasets/mnist.npz",
+        sha256="731c5ac602752760c8e48fbffcf8c3b850d9dc2a2aedcf2cc48468fc17b673d1",
+        size_bytes=11_490_434,
+        license="CC BY-SA 3.0",
+        citation="Y. LeCun, C. Cortes, C. J. C. Burges, The MNIST database of handwritten digits",
+        standin_title="scikit-learn's 1,797 real handwritten digits, resized to 28x28",
+        parse=_parse_keras_npz,
+        standin=_digits_as_mnist,
+        class_names=DIGIT_NAMES,
+    ),
+    "digits": Source(
+        name="digits",
+        title="UCI optical handwritten digits (1,797 images, 8x8, ships with scikit-learn)",
+        filename=None,
+        url=None,
+        sha256=None,
+        size_bytes=None,
+        license="CC BY 4.0",
+        citation="E. Alpaydin, C. Kaynak, Optical Recognition of Handwritten Digits, UCI ML Repository",
+        standin_title="(none needed: ships with scikit-learn)",
+        parse=_not_downloadable,
+        standin=_digits_8x8,
+        class_names=DIGIT_NAMES,
+    ),
+}
+
+
+# --- download, cache and checksum -----------------------------------------------------------
+
+
+def cache_dir() -> Path:
+    """Return (and create) the folder where downloaded datasets are cached."""
+    folder = Path(os.environ.get("LAB_DATA_DIR") or Path.home() / ".cache" / "deep-learning-lab")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _timeout() -> float:
+    return float(os.environ.get("LAB_DOWNLOAD_TIMEOUT", "30"))
+
+
+_ONLINE: dict[str, bool] = {}
+
+
+def online() -> bool:
+    """True when the real datasets can be downloaded (never touches the network offline)."""
+    if settings.offline():
+        return False
+    if "answer" not in _ONLINE:
+        try:
+            socket.create_connection(("storage.googleapis.com", 443), timeout=3).close()
+            _ONLINE["answer"] = True
+        except OSError:
+            _ONLINE["answer"] = False
+    return _ONLINE["answer"]
+
+
+def _candidate_urls(source: Source) -> list[str]:
+    urls = []
+    mirror = os.environ.get("LAB_DATA_MIRROR", "").strip()
+    if mirror:
+        if "://" in mirror:
+            urls.append(mirror.rstrip("/") + "/" + source.filename)
+        else:
+            urls.append(Path(mirror).expanduser().resolve().joinpath(source.filename).as_uri())
+    urls.append(source.url)
+    return urls
+
+
+def _download(url: str, source: Source, target: Path) -> None:
+    """Download url to target atomically, refusing a file whose size or sha256 is wrong."""
+    handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        digest = hashlib.sha256()
+        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=_timeout()) as response:
+            for chunk in iter(lambda: response.read(1 << 20), b""):
+                out.write(chunk)
+                digest.update(chunk)
+        got = digest.hexdigest()
+        if got != source.sha256:
+            size = os.path.getsize(partial)
+            raise DataUnavailable(
+                f"{source.filename} from {url} failed its checksum: expected sha256 {source.sha256[:12]}... "
+                f"({source.size_bytes:,} bytes), got {got[:12]}... ({size:,} bytes)"
+            )
+        os.replace(partial, target)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def fetch(name: str) -> Path:
+    """Return the path of the verified real file for a dataset, downloading it once if needed."""
+    source = _lookup(name)
+    if source.filename is None:
+        raise ValueError(f"dataset {name!r} ships in a package; there is nothing to download.")
+    target = cache_dir() / source.filename
+    if target.exists():
+        if sha256_of(target) == source.sha256:
+            return target
+        aside = target.with_name(target.name + ".corrupt")
+        os.replace(target, aside)
+        print(f"Cached {target.name} failed its checksum (corrupt or truncated); moved it to {aside.name} and downloading again.")
+    if settings.offline():
+        raise DataUnavailable("LAB_OFFLINE=1 is set")
+    problems = []
+    for url in _candidate_urls(source):
+        try:
+            _download(url, source, target)
+            return target
+        except DataUnavailable as error:
+            problems.append(str(error))
+        except (urllib.error.URLError, OSError, ValueError) as error:
+            reason = getattr(error, "reason", error)
+            problems.append(f"could not download {url}: {reason}")
+    raise DataUnavailable("; ".join(problems))
+
+
+def _lookup(name: str) -> Source:
+    if not isinstance(name, str) or name not in DATASETS:
+        known = ", ".join(sorted(DATASETS))
+        raise ValueError(f"unknown dataset {name!r}; known datasets are: {known}.")
+    return DATASETS[name]
+
+
+def _check_count(label: str, value) -> None:
+    if value is not None and (not isinstance(value, (int, np.integer)) or value <= 0):
+        raise ValueError(f"{label} must be a positive whole number or None, got {value!r}.")
+
+
+def load(name: str, max_train: int | None = None, max_test: int | None = None, allow_standin: bool = True) -> Dataset:
+    """Load a dataset by name: the real one if possible, else its stand-in, announced in one line."""
+    source = _lookup(name)
+    _check_count("max_train", max_train)
+    _check_count("max_test", max_test)
+    if source.filename is None:
+        parts, origin, standin = source.standin(), source.title, False
+    else:
+        try:
+            parts, origin, standin = source.parse(fetch(name)), source.title, False
+        except DataUnavailable as why:
+            if not allow_standin:
+                raise DataUnavailable(f"{source.title} is unavailable: {why}") from None
+            print(f"Offline stand-in: {source.standin_title} instead of {source.title} ({why}).")
+            parts, origin, standin = source.standin(), source.standin_title, True
+    x_train, y_train, x_test, y_test = parts
+    return Dataset(
+        name=name,
+        x_train=x_train[:max_train],
+        y_train=y_train[:max_train],
+        x_test=x_test[:max_test],
+        y_test=y_test[:max_test],
+        class_names=list(source.class_names),
+        source=origin,
+        is_standin=standin,
+    )
+
+
+def status() -> list[dict]:
+    """Return one row per dataset: whether the real data is cached, online, or a stand-in is used."""
+    rows = []
+    for source in DATASETS.values():
+        if source.filename is None:
+            state = "ships with a package"
+        else:
+            cached = (cache_dir() / source.filename).exists()
+            if cached:
+                state = "real (cached)"
+            elif online():
+                state = "real (will download)"
+            else:
+                state = "offline stand-in"
+        rows.append({"dataset": source.name, "state": state, "real": source.title, "stand-in": source.standin_title})
+    return rows

@@ -1,0 +1,126 @@
+"""One setting for three budgets: the profile (smoke, cpu or gpu) and the set-up call.
+
+A notebook never hard-codes its epochs or sample counts; it writes them once at the top::
+
+    EPOCHS = settings.pick(smoke=2, cpu=20, gpu=40)
+
+The profile comes from the environment variable ``LAB_PROFILE``. Left unset, it is ``gpu``
+when TensorFlow sees a GPU and ``cpu`` otherwise. The test suite sets ``LAB_PROFILE=smoke``.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import random
+import sys
+
+PROFILES = {
+    "smoke": "CI: tiny data, one or two epochs, seconds per notebook",
+    "cpu": "laptops and Binder: minutes per notebook, under 2 GB of memory",
+    "gpu": "a GPU: real dataset sizes, full epochs",
+}
+SEED = 42
+
+
+_GPU: dict[str, bool] = {}
+
+
+def _gpu_visible() -> bool:
+    if "answer" not in _GPU:
+        quiet_tensorflow()
+        try:
+            import tensorflow as tf
+
+            _GPU["answer"] = bool(tf.config.list_physical_devices("GPU"))
+        except Exception:  # noqa: BLE001 - no TensorFlow means no GPU for us
+            _GPU["answer"] = False
+    return _GPU["answer"]
+
+
+def profile() -> str:
+    """Return the active profile name: LAB_PROFILE if set, else gpu or cpu by the hardware."""
+    name = os.environ.get("LAB_PROFILE", "").strip().lower()
+    if not name:
+        return "gpu" if _gpu_visible() else "cpu"
+    if name not in PROFILES:
+        valid = ", ".join(PROFILES)
+        raise ValueError(f"LAB_PROFILE={name!r} is not a profile; valid profiles are: {valid}.")
+    return name
+
+
+def pick(*, smoke, cpu, gpu=None):
+    """Return the value for the active profile (gpu falls back to cpu when not given)."""
+    values = {"smoke": smoke, "cpu": cpu, "gpu": cpu if gpu is None else gpu}
+    return values[profile()]
+
+
+def offline() -> bool:
+    """True when LAB_OFFLINE=1 asks for the offline stand-ins instead of downloads."""
+    return os.environ.get("LAB_OFFLINE", "").strip().lower() in {"1", "true", "yes"}
+
+
+def in_colab() -> bool:
+    """True when running inside Google Colab."""
+    return "google.colab" in sys.modules
+
+
+def quiet_tensorflow() -> None:
+    """Hide TensorFlow's C++ start-up logs (must run before TensorFlow is imported)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+
+def seed_everything(seed: int = SEED) -> None:
+    """Seed Python, NumPy, TensorFlow and Keras so a re-run gives the same numbers."""
+    import numpy as np
+
+    random.seed(seed)
+    np.random.seed(seed)
+    os.environ["PYTHONHASHSEED"] = str(seed)
+    if "keras" in sys.modules or "tensorflow" in sys.modules:
+        import keras
+
+        keras.utils.set_random_seed(seed)
+
+
+def plot_style() -> None:
+    """Set the course's plot style: readable sizes, a light grid, no chart junk."""
+    import matplotlib
+
+    matplotlib.rcParams.update(
+        {
+            "figure.figsize": (6.4, 4.0),
+            "figure.dpi": 80,
+            "axes.grid": True,
+            "grid.alpha": 0.3,
+            "axes.spines.top": False,
+            "axes.spines.right": False,
+            "font.size": 11,
+        }
+    )
+
+
+def setup(seed: int = SEED, tensorflow: bool = True) -> str:
+    """Seed everything, quiet TensorFlow, set the plot style; print and return one status line."""
+    quiet_tensorflow()
+    name = profile()
+    versions = [f"Python {platform.python_version()}"]
+    device = "CPU"
+    if tensorflow:
+        import keras
+        import tensorflow as tf
+
+        tf.get_logger().setLevel("ERROR")
+        versions += [f"TensorFlow {tf.__version__}", f"Keras {keras.__version__}"]
+        if tf.config.list_physical_devices("GPU"):
+            device = "GPU"
+    seed_everything(seed)
+    plot_style()
+    from helpers import data
+
+    online = "online" if data.online() else "offline (stand-ins)"
+    place = " | Colab" if in_colab() else ""
+    line = f"Deep Learning Lab | profile {name} | {', '.join(versions)} | {device} | data {online}{place}"
+    print(line)
+    return line

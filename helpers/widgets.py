@@ -1,0 +1,209 @@
+"""Interactive widgets for the notebooks. Each is a thin ipywidgets layer over a pure function.
+
+The pure functions (``*_view``) compute what the widget shows and return it as a dict, and draw
+on a Matplotlib axis when one is given; tests call them directly. The widget functions build
+``ipywidgets.interactive`` objects and work with ipywidgets 7 (Colab) and 8.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helpers import scratch
+
+# --- pure functions -------------------------------------------------------------------------
+
+
+def square_view(n: int) -> dict:
+    """What 00_start_here's test widget shows: n and n squared."""
+    return {"n": int(n), "square": int(n) ** 2, "text": f"{int(n)} squared is {int(n) ** 2}"}
+
+
+def two_blobs(n: int = 100, seed: int = 0):
+    """Two Gaussian blobs in 2-D labelled 0 and 1: the neuron playground's data."""
+    rng = np.random.default_rng(seed)
+    half = n // 2
+    X = np.vstack([rng.normal([-1.0, -1.0], 0.7, (half, 2)), rng.normal([1.0, 1.0], 0.7, (n - half, 2))])
+    y = np.r_[np.zeros(half), np.ones(n - half)].astype(int)
+    return X, y
+
+
+def neuron_view(w1: float, w2: float, b: float, activation: str = "sigmoid", X=None, y=None, ax=None) -> dict:
+    """A single neuron's decision boundary on two blobs: its accuracy, and a plot when ax is given."""
+    if X is None or y is None:
+        X, y = two_blobs()
+    w = np.array([w1, w2], dtype=float)
+    out = scratch.neuron(X, w, b, activation)
+    threshold = 0.5 if activation in ("sigmoid", "step") else 0.0
+    accuracy = float(np.mean((out > threshold).astype(int) == y))
+    text = f"w = ({w1:+.2f}, {w2:+.2f}), b = {b:+.2f}, {activation}: accuracy {accuracy:.0%}"
+    if ax is not None:
+        from helpers import plots
+
+        plots.decision_boundary(lambda grid: scratch.neuron(grid, w, b, activation) > threshold, X, y, ax=ax, resolution=120)
+        ax.set_title(text, fontsize=10)
+    return {"accuracy": accuracy, "text": text}
+
+
+def bowl_loss(x):
+    """The loss surface of the learning-rate explorer: L(x) = x**2 (minimum at 0)."""
+    return np.asarray(x, dtype=float) ** 2
+
+
+def learning_rate_view(lr: float, num_steps: int = 20, start: float = 4.0, ax=None) -> dict:
+    """Gradient descent on L(x) = x**2 from start with learning rate lr: where it ends and a verdict."""
+    if lr <= 0:
+        raise ValueError(f"the learning rate must be positive, got lr={lr}.")
+    path = scratch.gradient_descent(lambda x: 2 * x, np.array([start]), lr, num_steps)[:, 0]
+    final = float(bowl_loss(path[-1]))
+    if not np.isfinite(final) or final > bowl_loss(start):
+        verdict = "diverging"
+    elif final > 0.01 * float(bowl_loss(start)):
+        verdict = "too small (still far from the minimum)"
+    else:
+        verdict = "converged"
+    text = f"lr = {lr:.3f}: loss {float(bowl_loss(start)):.2f} -> {final:.3g} after {num_steps} steps: {verdict}"
+    if ax is not None:
+        xs = np.linspace(-max(abs(start), 1) * 1.5, max(abs(start), 1) * 1.5, 200)
+        ax.plot(xs, bowl_loss(xs), color="gray")
+        shown = np.clip(path, xs[0], xs[-1])
+        ax.plot(shown, bowl_loss(shown), marker="o", color="tab:red")
+        ax.set_xlabel("x")
+        ax.set_ylabel("L(x) = x²")
+        ax.set_title(text, fontsize=10)
+    return {"path": path, "final_loss": final, "verdict": verdict, "text": text}
+
+
+def wavy_data(n: int = 30, seed: int = 0):
+    """Noisy samples of sin(3x) on [-1, 1], split into train and validation halves."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, 2 * n)
+    y = np.sin(3 * x) + rng.normal(0, 0.25, 2 * n)
+    return (x[:n], y[:n]), (x[n:], y[n:])
+
+
+def polynomial_features(x, degree: int):
+    """Columns x**0 ... x**degree: the design matrix of polynomial regression."""
+    return np.vander(np.asarray(x, dtype=float), degree + 1, increasing=True)
+
+
+def capacity_view(degree: int, l2: float = 0.0, ax=None) -> dict:
+    """Fit a polynomial of the given degree with an L2 penalty; return training and validation MSE."""
+    if degree < 0 or int(degree) != degree:
+        raise ValueError(f"degree must be a whole number >= 0, got {degree!r}.")
+    if l2 < 0:
+        raise ValueError(f"the L2 penalty must be >= 0, got {l2}.")
+    (x_train, y_train), (x_val, y_val) = wavy_data()
+    A = polynomial_features(x_train, degree)
+    penalty = l2 * np.eye(degree + 1)
+    penalty[0, 0] = 0.0  # the bias is not penalised
+    w = np.linalg.solve(A.T @ A + penalty + 1e-10 * np.eye(degree + 1), A.T @ y_train)
+    train_mse = scratch.mse(y_train, A @ w)
+    val_mse = scratch.mse(y_val, polynomial_features(x_val, degree) @ w)
+    text = f"degree {degree}, L2 {l2:g}: training MSE {train_mse:.3f}, validation MSE {val_mse:.3f}"
+    if ax is not None:
+        xs = np.linspace(-1, 1, 200)
+        ax.scatter(x_train, y_train, label="training", s=18)
+        ax.scatter(x_val, y_val, label="validation", s=18, marker="s")
+        ax.plot(xs, np.clip(polynomial_features(xs, degree) @ w, -3, 3), color="black", label="fit")
+        ax.set_ylim(-2.5, 2.5)
+        ax.legend(loc="lower right")
+        ax.set_title(text, fontsize=10)
+    return {"weights": w, "train_mse": train_mse, "val_mse": val_mse, "text": text}
+
+
+def init_scale_view(scale: float, activation: str = "tanh", depth: int = 10, width: int = 100, ax=None) -> dict:
+    """Push random data through a deep net whose weights have std scale/sqrt(width); return each layer's activation std."""
+    if scale <= 0:
+        raise ValueError(f"scale must be positive, got {scale}.")
+    if activation not in ("tanh", "relu", "sigmoid"):
+        raise ValueError(f"activation must be tanh, relu or sigmoid, got {activation!r}.")
+    rng = np.random.default_rng(0)
+    h = rng.normal(size=(500, width))
+    stds = []
+    for _ in range(depth):
+        W = rng.normal(0, scale / np.sqrt(width), size=(width, width))
+        h = scratch.ACTIVATIONS[activation](h @ W)
+        stds.append(float(h.std()))
+    if stds[-1] < 1e-3:
+        verdict = "vanishing"
+    elif stds[-1] > 1e3:
+        verdict = "exploding"
+    else:
+        verdict = "healthy"
+    text = f"weight scale {scale:.2f}, {activation}: last layer std {stds[-1]:.3g} ({verdict})"
+    if ax is not None:
+        ax.semilogy(range(1, depth + 1), np.maximum(stds, 1e-12), marker="o")
+        ax.set_xlabel("layer")
+        ax.set_ylabel("std of activations")
+        ax.set_title(text, fontsize=10)
+    return {"stds": stds, "verdict": verdict, "text": text}
+
+
+# --- widgets --------------------------------------------------------------------------------
+
+
+def _interactive(view, **controls):
+    import ipywidgets
+    import matplotlib.pyplot as plt
+
+    def show(**values):
+        fig, ax = plt.subplots(figsize=(5.5, 3.8))
+        result = view(**values, ax=ax)
+        plt.show()
+        return result["text"]
+
+    return ipywidgets.interactive(show, **controls)
+
+
+def square_slider():
+    """A slider whose text output changes as it moves: proof that widgets work here."""
+    import ipywidgets
+
+    return ipywidgets.interactive(lambda n: print(square_view(n)["text"]), n=ipywidgets.IntSlider(value=3, min=0, max=10))
+
+
+def neuron_playground():
+    """Sliders for w1, w2, b and a menu of activations, redrawing the neuron's decision boundary."""
+    import ipywidgets
+
+    return _interactive(
+        neuron_view,
+        w1=ipywidgets.FloatSlider(value=0.5, min=-3, max=3, step=0.1, description="w1"),
+        w2=ipywidgets.FloatSlider(value=-0.5, min=-3, max=3, step=0.1, description="w2"),
+        b=ipywidgets.FloatSlider(value=0.0, min=-3, max=3, step=0.1, description="b"),
+        activation=ipywidgets.Dropdown(options=["sigmoid", "step", "tanh", "relu"], value="sigmoid"),
+    )
+
+
+def learning_rate_explorer():
+    """A learning-rate slider (log scale) showing gradient descent crawl, converge or diverge."""
+    import ipywidgets
+
+    return _interactive(
+        learning_rate_view,
+        lr=ipywidgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0.2, step=0.05, description="lr"),
+        num_steps=ipywidgets.IntSlider(value=20, min=1, max=60, description="steps"),
+    )
+
+
+def capacity_explorer():
+    """Sliders for polynomial degree and L2 penalty, showing under- and over-fitting."""
+    import ipywidgets
+
+    return _interactive(
+        capacity_view,
+        degree=ipywidgets.IntSlider(value=3, min=0, max=20, description="degree"),
+        l2=ipywidgets.FloatLogSlider(value=1e-6, base=10, min=-6, max=1, step=0.25, description="L2"),
+    )
+
+
+def init_scale_explorer():
+    """A weight-scale slider and activation menu showing signals vanish or explode with depth."""
+    import ipywidgets
+
+    return _interactive(
+        init_scale_view,
+        scale=ipywidgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05, description="scale"),
+        activation=ipywidgets.Dropdown(options=["tanh", "relu", "sigmoid"], value="tanh"),
+    )
