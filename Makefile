@@ -1,0 +1,53 @@
+# Deep Learning Lab. `make lab` to learn, `make test` to check everything (offline).
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PIP_QUIET := --quiet --disable-pip-version-check
+NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
+LABS := $(sort $(wildcard labs/*.ipynb))
+KERNEL := deep-learning-lab
+
+.PHONY: lab test lint unit notebooks outputs bench labs clean-venv env
+
+env: $(STAMP)
+
+# The environment: a venv with the pinned versions, helpers installed editable, and a kernel.
+$(STAMP): pyproject.toml pins.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10 or newer is needed, found " + sys.version.split()[0]'
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install $(PIP_QUIET) --upgrade pip
+	$(BIN)/python -m pip install $(PIP_QUIET) -c pins.txt -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Deep Learning Lab" > /dev/null
+	touch $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+# Everything CI checks, offline and in the smoke profile.
+test: $(STAMP) lint unit notebooks
+
+lint: $(STAMP)
+	$(BIN)/ruff check helpers tests tools notebooks labs
+	$(BIN)/python tools/stamp.py --check
+
+unit: $(STAMP)
+	LAB_PROFILE=smoke LAB_OFFLINE=1 $(BIN)/python -m pytest tests -q
+
+notebooks: $(STAMP)
+	LAB_PROFILE=smoke LAB_OFFLINE=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS) $(LABS)
+
+# Re-run every notebook in the cpu profile and store its outputs (what a Binder learner sees).
+outputs: $(STAMP)
+	$(BIN)/python tools/stamp.py
+	$(BIN)/python tools/outputs.py $(NOTEBOOKS)
+
+# Wall time and peak memory of each notebook: make bench PROFILE=cpu RUNS=3
+PROFILE ?= smoke
+RUNS ?= 3
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py --profile $(PROFILE) --runs $(RUNS) $(NOTEBOOKS)
+
+clean-venv:
+	rm -rf $(VENV)

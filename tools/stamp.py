@@ -1,0 +1,77 @@
+"""Stamp every notebook with the course's header: the Colab/Binder badges and the install cell.
+
+    python tools/stamp.py          # rewrite notebooks whose header is missing or stale
+    python tools/stamp.py --check  # exit 1 and list them instead (used by the tests)
+    python tools/stamp.py notebooks/01_single_neuron.ipynb   # just these
+
+The header comes from helpers/course.py, the one place the repository URL is written.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import nbformat
+
+from helpers import course
+
+ROOT = Path(__file__).resolve().parents[1]
+BADGE_PREFIX = "[![Open in Colab]"
+
+
+def notebooks() -> list[Path]:
+    return sorted(p for folder in ("notebooks", "labs") for p in (ROOT / folder).glob("*.ipynb"))
+
+
+def stamp(nb, relpath: str) -> bool:
+    """Put the badges into the first markdown cell and the install cell first among code cells."""
+    changed = False
+    first = nb.cells[0]
+    if first.cell_type != "markdown":
+        raise ValueError(f"{relpath}: the first cell must be the markdown title cell")
+    badges = course.colab_badge(relpath) + " " + course.binder_badge(relpath)
+    lines = first.source.splitlines()
+    kept = [line for line in lines if not line.startswith(BADGE_PREFIX)]
+    # keep exactly one blank line between the badge line and what followed the title
+    if len(kept) > 1 and kept[1] == "":
+        wanted = [kept[0], "", badges] + kept[1:]
+    else:
+        wanted = [kept[0], "", badges, ""] + kept[1:]
+    new_source = "\n".join(wanted)
+    if new_source != first.source:
+        first.source = new_source
+        changed = True
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    install = course.install_cell()
+    if code and nb.cells[code[0]].source.startswith("# Set-up: on Colab"):
+        if nb.cells[code[0]].source != install:
+            nb.cells[code[0]].source = install
+            changed = True
+    else:
+        cell = nbformat.v4.new_code_cell(install)
+        nb.cells.insert(1, cell)
+        changed = True
+    return changed
+
+
+def main(argv: list[str]) -> int:
+    check = "--check" in argv
+    chosen = [Path(a).resolve() for a in argv if not a.startswith("--")] or notebooks()
+    stale = []
+    for path in chosen:
+        nb = nbformat.read(path, as_version=4)
+        relpath = path.relative_to(ROOT).as_posix()
+        if stamp(nb, relpath):
+            stale.append(relpath)
+            if not check:
+                nbformat.write(nb, path)
+    if check and stale:
+        print("notebooks whose header is missing or stale (run `python tools/stamp.py`):", *stale, sep="\n  ")
+        return 1
+    print(f"{len(chosen)} notebooks, {len(stale)} {'stale' if check else 'stamped'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
