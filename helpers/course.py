@@ -24,7 +24,7 @@ def install_cell() -> str:
     """Source of every notebook's first code cell: install helpers when missing (Colab), else nothing."""
     return (
         "# Set-up: on Colab (or anywhere helpers is missing) install the course's helper package.\n"
-        "import importlib.util, subprocess, sys\n"
+        "import importlib.util\nimport subprocess\nimport sys\n"
         "\n"
         'if importlib.util.find_spec("helpers") is None:\n'
         f'    url = "{PACKAGE} @ git+{REPO_URL}@{BRANCH}"\n'

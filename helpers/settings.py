@@ -101,8 +101,8 @@ def plot_style() -> None:
     )
 
 
-def setup(seed: int = SEED, tensorflow: bool = True) -> str:
-    """Seed everything, quiet TensorFlow, set the plot style; print and return one status line."""
+def setup(seed: int = SEED, tensorflow: bool = True) -> None:
+    """Seed everything, quiet TensorFlow, set the plot style, and print one status line."""
     quiet_tensorflow()
     name = profile()
     versions = [f"Python {platform.python_version()}"]
@@ -123,4 +123,3 @@ def setup(seed: int = SEED, tensorflow: bool = True) -> str:
     place = " | Colab" if in_colab() else ""
     line = f"Deep Learning Lab | profile {name} | {', '.join(versions)} | {device} | data {online}{place}"
     print(line)
-    return line

@@ -18,6 +18,7 @@ from helpers import course
 
 ROOT = Path(__file__).resolve().parents[1]
 BADGE_PREFIX = "[![Open in Colab]"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
 def notebooks() -> list[Path]:
@@ -27,6 +28,10 @@ def notebooks() -> list[Path]:
 def stamp(nb, relpath: str) -> bool:
     """Put the badges into the first markdown cell and the install cell first among code cells."""
     changed = False
+    if nb.metadata.get("kernelspec") != KERNELSPEC or "jupytext" in nb.metadata:
+        nb.metadata.pop("jupytext", None)
+        nb.metadata["kernelspec"] = dict(KERNELSPEC)
+        changed = True
     first = nb.cells[0]
     if first.cell_type != "markdown":
         raise ValueError(f"{relpath}: the first cell must be the markdown title cell")

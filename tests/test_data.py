@@ -1,0 +1,138 @@
+"""helpers.data: the real download path against a local file:// mirror, checksums, stand-ins."""
+
+import dataclasses
+import hashlib
+
+import numpy as np
+import pytest
+
+from helpers import data
+
+
+@pytest.fixture
+def tiny(tmp_path, monkeypatch):
+    """A registry entry 'tiny' whose real file lives on a local mirror (publisher URL unreachable)."""
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    real = mirror / "tiny.npz"
+    rng = np.random.default_rng(1)
+    np.savez(real, x_train=rng.random((20, 4)), y_train=np.arange(20) % 2, x_test=rng.random((5, 4)), y_test=np.arange(5) % 2)
+    digest = hashlib.sha256(real.read_bytes()).hexdigest()
+    source = dataclasses.replace(
+        data.DATASETS["mnist"],
+        name="tiny",
+        title="tiny real dataset",
+        filename="tiny.npz",
+        url=(tmp_path / "publisher" / "tiny.npz").as_uri(),  # does not exist: the publisher is down
+        sha256=digest,
+        size_bytes=real.stat().st_size,
+        standin_title="tiny stand-in",
+        standin=lambda: (np.zeros((3, 4)), np.zeros(3), np.zeros((2, 4)), np.zeros(2)),
+        class_names=("even", "odd"),
+    )
+    monkeypatch.setitem(data.DATASETS, "tiny", source)
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("LAB_OFFLINE", raising=False)
+    monkeypatch.setenv("LAB_DATA_MIRROR", str(mirror))
+    return {"mirror": mirror, "real": real, "cache": tmp_path / "cache", "sha256": digest}
+
+
+def test_download_from_mirror_is_verified_and_cached(tiny, capsys):
+    loaded = data.load("tiny")
+    assert not loaded.is_standin
+    assert loaded.x_train.shape == (20, 4)
+    assert (tiny["cache"] / "tiny.npz").exists()
+    assert "stand-in" not in capsys.readouterr().out
+    tiny["real"].unlink()  # the second load must come from the cache, not the mirror
+    assert not data.load("tiny").is_standin
+
+
+def test_mirror_given_as_file_url(tiny, monkeypatch):
+    monkeypatch.setenv("LAB_DATA_MIRROR", tiny["mirror"].as_uri())
+    assert not data.load("tiny").is_standin
+
+
+def test_corrupt_cache_is_detected_replaced_and_kept_aside(tiny, capsys):
+    data.load("tiny")
+    cached = tiny["cache"] / "tiny.npz"
+    cached.write_bytes(cached.read_bytes()[:100])  # truncated
+    loaded = data.load("tiny")
+    out = capsys.readouterr().out
+    assert "failed its checksum" in out
+    assert not loaded.is_standin
+    assert hashlib.sha256(cached.read_bytes()).hexdigest() == tiny["sha256"]
+    assert (tiny["cache"] / "tiny.npz.corrupt").exists()
+
+
+def test_mirror_file_with_wrong_hash_is_refused(tiny, capsys):
+    tiny["real"].write_bytes(b"not the real file")
+    loaded = data.load("tiny")
+    out = capsys.readouterr().out
+    assert loaded.is_standin
+    assert "failed its checksum" in out and "Offline stand-in: tiny stand-in" in out
+    assert not (tiny["cache"] / "tiny.npz").exists()
+    assert not list(tiny["cache"].glob("*.part"))
+    with pytest.raises(data.DataUnavailable, match="failed its checksum"):
+        data.load("tiny", allow_standin=False)
+
+
+def test_missing_file_falls_back_with_one_visible_line(tiny, capsys):
+    tiny["real"].unlink()
+    loaded = data.load("tiny")
+    lines = [line for line in capsys.readouterr().out.splitlines() if line]
+    assert loaded.is_standin and loaded.x_train.shape == (3, 4)
+    assert len(lines) == 1 and lines[0].startswith("Offline stand-in: tiny stand-in instead of tiny real dataset")
+
+
+def test_offline_flag_never_touches_the_network(tiny, monkeypatch, capsys):
+    monkeypatch.setenv("LAB_OFFLINE", "1")
+    loaded = data.load("tiny")
+    assert loaded.is_standin
+    assert "LAB_OFFLINE=1 is set" in capsys.readouterr().out
+    assert not (tiny["cache"] / "tiny.npz").exists()
+
+
+def test_cached_real_file_is_used_even_offline(tiny, monkeypatch):
+    data.load("tiny")
+    monkeypatch.setenv("LAB_OFFLINE", "1")
+    assert not data.load("tiny").is_standin
+
+
+def test_unknown_dataset_lists_the_known_ones():
+    with pytest.raises(ValueError, match=r"unknown dataset 'mnsit'; known datasets are: .*mnist"):
+        data.load("mnsit")
+
+
+@pytest.mark.parametrize("bad", [0, -5, 2.5, "10"])
+def test_bad_sizes_are_refused(bad):
+    with pytest.raises(ValueError, match="max_train must be a positive whole number"):
+        data.load("digits", max_train=bad)
+
+
+def test_mnist_standin_has_mnist_shapes_and_is_deterministic(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    first = data.load("mnist")
+    second = data.load("mnist", max_train=100, max_test=50)
+    assert first.is_standin and "scikit-learn" in first.source
+    assert first.x_train.shape[1:] == (28, 28) and first.x_train.dtype == np.uint8
+    assert second.x_train.shape == (100, 28, 28) and second.x_test.shape == (50, 28, 28)
+    np.testing.assert_array_equal(first.x_train[:100], second.x_train)
+    assert set(np.unique(first.y_train)) == set(range(10))
+    assert len(first.x_train) + len(first.x_test) == 1797
+
+
+def test_every_registered_dataset_is_in_the_data_table():
+    from pathlib import Path
+
+    table = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text()
+    for name, source in data.DATASETS.items():
+        assert f"`{name}`" in table, f"{name} is missing from data/README.md"
+        if source.sha256:
+            assert source.sha256 in table, f"{name}'s sha256 is missing from data/README.md"
+
+
+def test_status_reports_every_dataset(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    rows = data.status()
+    assert {row["dataset"] for row in rows} == set(data.DATASETS)
+    assert {row["state"] for row in rows} <= {"offline stand-in", "ships with a package"}

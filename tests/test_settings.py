@@ -1,0 +1,55 @@
+"""helpers.settings: profiles, pick, and the set-up line."""
+
+import pytest
+
+from helpers import settings
+
+
+@pytest.mark.parametrize("name", ["smoke", "cpu", "gpu"])
+def test_pick_follows_the_profile(monkeypatch, name):
+    monkeypatch.setenv("LAB_PROFILE", name)
+    assert settings.profile() == name
+    assert settings.pick(smoke=1, cpu=2, gpu=3) == {"smoke": 1, "cpu": 2, "gpu": 3}[name]
+
+
+def test_gpu_falls_back_to_cpu_value(monkeypatch):
+    monkeypatch.setenv("LAB_PROFILE", "gpu")
+    assert settings.pick(smoke=1, cpu=2) == 2
+
+
+def test_unknown_profile_lists_the_valid_ones(monkeypatch):
+    monkeypatch.setenv("LAB_PROFILE", "fast")
+    with pytest.raises(ValueError, match="'fast' is not a profile; valid profiles are: smoke, cpu, gpu"):
+        settings.profile()
+
+
+def test_unset_profile_is_chosen_by_hardware(monkeypatch):
+    monkeypatch.delenv("LAB_PROFILE", raising=False)
+    monkeypatch.setattr(settings, "_gpu_visible", lambda: False)
+    assert settings.profile() == "cpu"
+    monkeypatch.setattr(settings, "_gpu_visible", lambda: True)
+    assert settings.profile() == "gpu"
+
+
+def test_setup_prints_one_line_with_profile_versions_device_and_data(monkeypatch, capsys):
+    monkeypatch.setenv("LAB_PROFILE", "smoke")
+    monkeypatch.setenv("LAB_OFFLINE", "1")
+    assert settings.setup() is None
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    line = out[0]
+    for part in ("profile smoke", "TensorFlow", "Keras", "CPU", "data offline"):
+        assert part in line
+
+
+def test_setup_seeds_numpy_and_keras(monkeypatch):
+    import keras
+    import numpy as np
+
+    monkeypatch.setenv("LAB_OFFLINE", "1")
+    settings.setup()
+    first = np.random.rand(3), keras.random.uniform((3,)).numpy()
+    settings.setup()
+    second = np.random.rand(3), keras.random.uniform((3,)).numpy()
+    np.testing.assert_array_equal(first[0], second[0])
+    np.testing.assert_array_equal(first[1], second[1])

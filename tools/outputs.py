@@ -1,0 +1,33 @@
+"""Re-run notebooks in the cpu profile and store their outputs: `make outputs` (what a Binder learner sees).
+
+    python tools/outputs.py notebooks/*.ipynb
+
+Outputs are stored only when the whole notebook ran without error. Stand-ins are used (LAB_OFFLINE=1),
+so the stored outputs are the same on every machine that regenerates them.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main(paths: list[str]) -> int:
+    env = dict(os.environ, LAB_PROFILE=os.environ.get("LAB_PROFILE", "cpu"), LAB_OFFLINE="1", MPLBACKEND="module://matplotlib_inline.backend_inline")
+    failed = []
+    for path in paths:
+        result = subprocess.run([sys.executable, str(HERE / "run_notebook.py"), path, "--inplace"], env=env, capture_output=True, text=True)
+        print(result.stdout.strip() or result.stderr.strip()[-500:])
+        if result.returncode:
+            failed.append(path)
+    if failed:
+        print("outputs NOT stored for:", *failed)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
