@@ -38,12 +38,10 @@ def stamp(nb, relpath: str) -> bool:
     badges = course.colab_badge(relpath) + " " + course.binder_badge(relpath)
     lines = first.source.splitlines()
     kept = [line for line in lines if not line.startswith(BADGE_PREFIX)]
-    # keep exactly one blank line between the badge line and what followed the title
-    if len(kept) > 1 and kept[1] == "":
-        wanted = [kept[0], "", badges] + kept[1:]
-    else:
-        wanted = [kept[0], "", badges, ""] + kept[1:]
-    new_source = "\n".join(wanted)
+    body = kept[1:]
+    while body and body[0] == "":
+        body.pop(0)
+    new_source = "\n".join([kept[0], "", badges] + ([""] + body if body else []))
     if new_source != first.source:
         first.source = new_source
         changed = True
