@@ -101,6 +101,39 @@ def plot_style() -> None:
     )
 
 
+class CellOrderError(RuntimeError):
+    """A cell ran before the cell that defines what it needs."""
+
+
+def require(*names: str, cell: str) -> None:
+    """Stop with a message naming the cell to run first when any of names is not defined yet."""
+    import __main__
+
+    missing = [name for name in names if not hasattr(__main__, name)]
+    if missing:
+        what = ", ".join(f"`{name}`" for name in missing)
+        raise CellOrderError(f"{what} not defined yet: run the cell '{cell}' first (or Run > Run All Above Selected Cell).")
+
+
+def _hint_on_name_error() -> None:
+    """In IPython, add a one-line hint under a NameError: the name probably lives in a cell not run yet."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return
+    shell = get_ipython()
+    if shell is None:
+        return
+
+    def explain(shell, etype, value, tb, tb_offset=None):
+        shell.showtraceback((etype, value, tb), tb_offset=tb_offset)
+        name = getattr(value, "name", None) or "this name"
+        print(f"Hint: `{name}` is defined in a cell above that has not run in this kernel yet "
+              "(a restart forgets everything). Run the cells above first: Run > Run All Above Selected Cell.")
+
+    shell.set_custom_exc((NameError,), explain)
+
+
 def setup(seed: int = SEED, tensorflow: bool = True) -> None:
     """Seed everything, quiet TensorFlow, set the plot style, and print one status line."""
     quiet_tensorflow()
@@ -117,6 +150,7 @@ def setup(seed: int = SEED, tensorflow: bool = True) -> None:
             device = "GPU"
     seed_everything(seed)
     plot_style()
+    _hint_on_name_error()
     from helpers import data
 
     online = "online" if data.online() else "offline (stand-ins)"

@@ -153,14 +153,23 @@ def _interactive(view, **controls):
         plt.show()
         return result["text"]
 
-    return ipywidgets.interactive(show, **controls)
+    return _shown(ipywidgets.interactive(show, **controls))
+
+
+def _shown(widget):
+    """Run the widget's function once now: ipywidgets 8 does this itself, ipywidgets 7 (Colab) waits for a change."""
+    import ipywidgets
+
+    if int(ipywidgets.__version__.split(".")[0]) < 8:
+        widget.update()
+    return widget
 
 
 def square_slider():
     """A slider whose text output changes as it moves: proof that widgets work here."""
     import ipywidgets
 
-    return ipywidgets.interactive(lambda n: print(square_view(n)["text"]), n=ipywidgets.IntSlider(value=3, min=0, max=10))
+    return _shown(ipywidgets.interactive(lambda n: print(square_view(n)["text"]), n=ipywidgets.IntSlider(value=3, min=0, max=10)))
 
 
 def neuron_playground():
@@ -206,4 +215,114 @@ def init_scale_explorer():
         init_scale_view,
         scale=ipywidgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05, description="scale"),
         activation=ipywidgets.Dropdown(options=["tanh", "relu", "sigmoid"], value="tanh"),
+    )
+
+
+# --- 07 convolutions: the kernel explorer ----------------------------------------------------
+
+KERNELS = {
+    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    "blur": [[1 / 9] * 3] * 3,
+    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    "edge x": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+    "edge y": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+    "laplacian": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+}
+PHOTOS = ("china", "flower", "grace_hopper")
+
+
+def sample_photo(name: str = "china", step: int = 2) -> np.ndarray:
+    """A grey-scale sample photograph in [0, 1], every `step`-th pixel: china/flower (scikit-learn) or grace_hopper (matplotlib)."""
+    if name not in PHOTOS:
+        raise ValueError(f"photo must be one of {', '.join(PHOTOS)}, got {name!r}.")
+    if not isinstance(step, int) or step < 1:
+        raise ValueError(f"step must be a whole number >= 1, got {step!r}.")
+    if name not in _PHOTOS_SEEN:
+        _PHOTOS_SEEN[name] = _read_photo(name)
+    return _PHOTOS_SEEN[name][::step, ::step].copy()
+
+
+_PHOTOS_SEEN: dict = {}
+
+
+def _read_photo(name: str) -> np.ndarray:
+    if name == "grace_hopper":
+        import matplotlib.cbook
+        import matplotlib.image
+
+        with matplotlib.cbook.get_sample_data("grace_hopper.jpg") as handle:
+            rgb = matplotlib.image.imread(handle, format="jpg")
+    else:
+        from sklearn.datasets import load_sample_image
+
+        rgb = load_sample_image(f"{name}.jpg")
+    return np.asarray(rgb[..., :3], dtype=np.float64) @ [0.299, 0.587, 0.114] / 255.0  # ITU-R 601 luma
+
+
+def parse_kernel(text: str) -> np.ndarray:
+    """Nine numbers (separated by spaces, commas or slashes), read row by row into a 3x3 kernel."""
+    parts = str(text).replace(",", " ").replace("/", " ").replace(";", " ").split()
+    try:
+        values = [float(p) for p in parts]
+    except ValueError:
+        raise ValueError(f"a custom kernel is nine numbers, row by row; could not read {text!r}.") from None
+    if len(values) != 9:
+        raise ValueError(f"a custom kernel is nine numbers, row by row; got {len(values)} in {text!r}.")
+    return np.array(values).reshape(3, 3)
+
+
+def kernel_view(kernel_name: str, photo: str = "china", custom: str = "0 -1 0 / -1 5 -1 / 0 -1 0", image=None, ax=None) -> dict:
+    """Filter a photograph with a named 3x3 kernel (or `custom` when kernel_name is "custom").
+
+    The filtering is cross-correlation with zero padding ("same" size), the operation written out
+    in NumPy in 07_convolutions; here scipy.signal.correlate2d computes it. `ax` may be one axis
+    (the filtered photograph) or two (the original, then the filtered one).
+    """
+    from scipy.signal import correlate2d
+
+    if kernel_name == "custom":
+        kernel = parse_kernel(custom)
+    elif kernel_name in KERNELS:
+        kernel = np.array(KERNELS[kernel_name], dtype=float)
+    else:
+        raise ValueError(f"kernel_name must be one of {', '.join([*KERNELS, 'custom'])}, got {kernel_name!r}.")
+    image = sample_photo(photo) if image is None else np.asarray(image, dtype=float)
+    if image.ndim != 2:
+        raise ValueError(f"kernel_view filters one grey-scale image of shape (height, width), got shape {image.shape}.")
+    filtered = correlate2d(image, kernel, mode="same", boundary="fill", fillvalue=0.0)
+    rows = " / ".join(" ".join(f"{value:g}" for value in row) for row in kernel)
+    text = f"{kernel_name} kernel [{rows}]: output from {filtered.min():.2f} to {filtered.max():.2f}"
+    if ax is not None:
+        axes = list(ax) if isinstance(ax, (list, tuple, np.ndarray)) else [ax]
+        if len(axes) == 2:
+            axes[0].imshow(image, cmap="gray", vmin=0, vmax=1)
+            axes[0].set_title(f"{photo} (input)", fontsize=10)
+            axes[0].axis("off")
+        low, high = np.percentile(filtered, [1, 99])
+        axes[-1].imshow(filtered, cmap="gray", vmin=low, vmax=high if high > low else low + 1e-6)
+        axes[-1].set_title(f"{kernel_name}: [{rows}]", fontsize=10)
+        axes[-1].axis("off")
+    return {"kernel": kernel, "filtered": filtered, "text": text}
+
+
+def kernel_explorer():
+    """A menu of 3x3 kernels (or nine custom numbers) and photographs, showing the filtered photograph."""
+    import ipywidgets
+    import matplotlib.pyplot as plt
+
+    def show(kernel_name, photo, custom):
+        fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+        try:
+            result = kernel_view(kernel_name, photo=photo, custom=custom, ax=axes)
+        except ValueError as error:  # a half-typed custom kernel: say what is wrong, keep going
+            plt.close(fig)
+            return str(error)
+        plt.show()
+        return result["text"]
+
+    return ipywidgets.interactive(
+        show,
+        kernel_name=ipywidgets.Dropdown(options=[*KERNELS, "custom"], value="edge x", description="kernel"),
+        photo=ipywidgets.Dropdown(options=list(PHOTOS), value="china", description="photo"),
+        custom=ipywidgets.Text(value="0 -1 0 / -1 5 -1 / 0 -1 0", description="custom"),
     )

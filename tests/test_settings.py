@@ -53,3 +53,29 @@ def test_setup_seeds_numpy_and_keras(monkeypatch):
     second = np.random.rand(3), keras.random.uniform((3,)).numpy()
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])
+
+
+def test_require_names_the_cell_to_run_first(monkeypatch):
+    import __main__
+
+    monkeypatch.delattr(__main__, "model", raising=False)
+    with pytest.raises(settings.CellOrderError, match=r"`model` not defined yet: run the cell 'Train the MLP' first"):
+        settings.require("model", cell="Train the MLP")
+    monkeypatch.setattr(__main__, "model", object(), raising=False)
+    settings.require("model", cell="Train the MLP")  # defined: nothing happens
+
+
+def test_a_name_error_in_a_kernel_gets_a_hint_to_run_the_cells_above():
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("from helpers import settings\nsettings.setup(tensorflow=False)"),
+        nbformat.v4.new_code_cell("history.history['loss']"),
+    ]
+    NotebookClient(nb, timeout=120, kernel_name="python3", allow_errors=True).execute()
+    outputs = nb.cells[1].outputs
+    assert any(o.output_type == "error" and o.ename == "NameError" for o in outputs)
+    hint = "".join(o.get("text", "") for o in outputs if o.output_type == "stream")
+    assert "Hint: `history` is defined in a cell above" in hint
