@@ -1,0 +1,259 @@
+"""helpers.checks: the labs' checks pass the solutions, fail wrong code, and name the usual mistakes."""
+
+import math
+from pathlib import Path
+
+import nbformat
+import numpy as np
+import pytest
+
+from helpers import checks, labs
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def solution(lab: str) -> dict:
+    """The names a lab's solution defines: its exercise cells (those with solution markers), run here."""
+    nb = nbformat.read(ROOT / "labs" / "source" / f"{lab}.ipynb", as_version=4)
+    namespace = {"np": np}
+    for cell in nb.cells:
+        if cell.cell_type == "code" and labs.BEGIN in cell.source:
+            exec(compile(cell.source, f"<{lab}>", "exec"), namespace)
+    return namespace
+
+
+@pytest.fixture(scope="module")
+def lab01():
+    ns = solution("lab01_neuron_and_gradient_descent")
+    X_train, y_train, _, _ = checks.lab01_data()
+    ns["w"], ns["b"], _ = ns["train"](X_train, y_train, 0.5, 50)
+    return ns
+
+
+@pytest.fixture(scope="module")
+def lab02():
+    ns = solution("lab02_backprop_from_scratch")
+    X_train, y_train, _, _ = checks.lab02_data()
+    model = [ns["Dense"](64, 32, seed=1), ns["Dense"](32, 10, seed=2)]
+    rng = np.random.default_rng(0)
+    for _ in range(10):
+        for idx in np.array_split(rng.permutation(len(X_train)), len(X_train) // 32):
+            ns["train_step"](model, X_train[idx], y_train[idx], 0.1)
+    ns["model"] = model
+    return ns
+
+
+@pytest.mark.parametrize("lab", list(checks.LABS))
+def test_the_solution_passes_every_check_in_strict_mode(lab, lab01, lab02, capsys):
+    namespace = lab01 if lab.startswith("lab01") else lab02
+    results = checks.run_lab(lab, namespace, strict=True)
+    assert [r.name for r in results] == checks.check_names(lab)
+    assert all(r.all_passed and r.total >= 1 for r in results)
+    out = capsys.readouterr().out
+    assert f"{len(results)} of {len(results)} checks passed." in out
+    assert "FAIL" not in out
+
+
+def _none(*args, **kwargs):
+    return None
+
+
+class NoneDense:
+    """A layer whose every method returns None."""
+
+    def __init__(self, n_in, n_out, seed=0):
+        self.W, self.b = np.zeros((n_in, n_out)), np.zeros(n_out)
+
+    forward = backward = _none
+
+
+ALWAYS_NONE = {"Dense": NoneDense, "w": np.zeros(30), "b": 0.0, "model": [NoneDense(64, 10)]}
+
+
+@pytest.mark.parametrize("lab", list(checks.LABS))
+def test_every_check_can_fail(lab, capsys):
+    """Code that returns None (or an untrained model) fails every check: no check passes whatever it gets."""
+    namespace = {name: ALWAYS_NONE.get(name, _none) for _, names in checks.LABS[lab]["checks"] for name in names}
+    results = checks.run_lab(lab, namespace, strict=False)
+    assert not any(r.all_passed for r in results), [r.summary() for r in results if r.all_passed]
+    with pytest.raises(AssertionError, match="checks failed"):
+        checks.run_lab(lab, namespace, strict=True)
+
+
+def stub(*args, **kwargs):
+    raise NotImplementedError("exercise 9.9: write it")
+
+
+def test_a_stub_reports_not_implemented_yet_in_one_line(capsys):
+    result = checks.check_sigmoid(stub, strict=False)
+    assert capsys.readouterr().out == "FAIL  not implemented yet (exercise 9.9: write it)\n"
+    assert result.not_implemented and not result.all_passed
+    assert repr(result) == "<check_sigmoid (exercise 1.1): not implemented yet>"
+
+
+def test_strict_mode_raises_after_printing(monkeypatch, capsys):
+    monkeypatch.setenv("LAB_STRICT", "1")
+    with pytest.raises(AssertionError, match="check_sigmoid .*not implemented yet"):
+        checks.check_sigmoid(stub)
+    assert "FAIL  not implemented yet" in capsys.readouterr().out
+    monkeypatch.setenv("LAB_STRICT", "0")
+    assert not checks.check_sigmoid(stub).all_passed  # no exception
+    checks.strict(True)
+    try:
+        with pytest.raises(AssertionError):
+            checks.check_sigmoid(stub)
+    finally:
+        checks.strict(None)
+    assert not checks.is_strict()
+    with pytest.raises(ValueError, match="strict"):
+        checks.strict("yes")
+
+
+def raises_inside(z):
+    return {"a": 1}["missing"]
+
+
+def sys_exit(z):
+    raise SystemExit(3)
+
+
+@pytest.mark.parametrize(
+    "function, expected",
+    [
+        (lambda z: 1 / (1 + np.exp(z)), "did you write exp(z) instead of exp(-z)?"),
+        (lambda z: None, "returned None: did you forget `return`?"),
+        (lambda z: (np.asarray(z) > 0).astype(int), "wrong dtype: expected floating-point numbers, got int64"),
+        (lambda z: 1 / (1 + math.exp(-z)), "your code raised TypeError"),
+        (raises_inside, "your code raised KeyError: 'missing'"),
+        (sys_exit, "your code raised SystemExit: 3"),
+        (lambda z: np.atleast_1d(1 / (1 + np.exp(-np.asarray(z, float))))[..., None], "wrong shape"),
+        (lambda z: "0.5", "returned 0.5 (a str), expected a single number of numbers"),
+    ],
+)
+def test_sigmoid_mistakes_are_named(function, expected, capsys):
+    result = checks.check_sigmoid(function, strict=False)
+    assert not result.all_passed
+    assert expected in capsys.readouterr().out
+
+
+def test_mistakes_in_the_loss_and_gradient_are_named(lab01, capsys):
+    sigmoid, neuron = lab01["sigmoid"], lab01["neuron"]
+    checks.check_binary_cross_entropy(lambda y, y_hat: -np.sum(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))
+    checks.check_binary_cross_entropy(lambda y, y_hat: -(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))
+    checks.check_binary_cross_entropy(lambda y, y_hat: np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))
+    checks.check_loss_gradients(lambda X, y, w, b: (X.T @ (y - neuron(X, w, b)) / len(y), np.mean(y - neuron(X, w, b))))
+    checks.check_loss_gradients(lambda X, y, w, b: X.T @ (neuron(X, w, b) - y))
+    checks.check_neuron(lambda X, w, b: sigmoid(X.T @ w + b))
+    out = capsys.readouterr().out
+    assert "did you sum instead of taking the mean?" in out
+    assert "wrong shape: expected a single number, got shape (5,) (did you forget to average" in out
+    assert "(the sign is flipped)" in out
+    assert "expected 2 values returned together, got 1" in out
+    assert "each row of X is one example: use X @ w, not X.T @ w" in out
+
+
+def test_mistakes_in_the_dense_layer_are_named(lab02, capsys):
+    Dense = lab02["Dense"]
+
+    class Transposed(Dense):
+        def backward(self, d_out):
+            self.dW, self.db = d_out.T @ self.X, d_out
+            return d_out @ self.W.T
+
+    checks.check_dense_backward(Transposed)
+    out = capsys.readouterr().out
+    assert "self.dW matches tf.GradientTape: wrong shape: expected (3, 4), got (4, 3); the values are right but transposed (.T)" in out
+    assert "sum d_out over the batch: d_out.sum(axis=0)" in out
+    assert "PASS  the returned dX matches tf.GradientTape" in out
+
+
+def test_softmax_without_the_max_shift_is_caught(capsys):
+    def naive(logits, y):
+        p = np.exp(logits) / np.exp(logits).sum(axis=1, keepdims=True)
+        d = p.copy()
+        d[np.arange(len(y)), y] -= 1
+        return -np.mean(np.log(p[np.arange(len(y)), y])), d / len(y)
+
+    with np.errstate(all="ignore"):
+        result = checks.check_softmax_cross_entropy(naive)
+    out = capsys.readouterr().out
+    assert [t.passed for t in result.tests] == [True, True, False, False]
+    assert "exp(1000) overflows: subtract each row's max" in out
+
+
+def test_a_one_dimensional_numerical_gradient_fails_on_a_matrix(lab02, capsys):
+    def first_axis_only(f, x, eps=1e-6):
+        grad = np.zeros(len(x))
+        for i in range(len(x)):
+            up, down = x.copy(), x.copy()
+            up[i] += eps
+            down[i] -= eps
+            grad[i] = (f(up) - f(down)) / (2 * eps)
+        return grad
+
+    result = checks.check_numerical_gradient(first_axis_only)
+    assert [t.passed for t in result.tests] == [True, False]
+    assert "np.ndindex(x.shape)" in capsys.readouterr().out
+    assert checks.check_numerical_gradient(lab02["numerical_gradient"]).all_passed
+
+
+def test_accuracy_checks_use_their_floor(lab01, capsys):
+    assert checks.check_neuron_accuracy(lab01["w"], lab01["b"]).all_passed
+    low = checks.check_neuron_accuracy(-lab01["w"], -lab01["b"])
+    assert not low.all_passed and "is at least 0.9" in low.tests[-1].name
+    assert checks.check_neuron_accuracy(None, None).not_implemented
+    assert not checks.check_neuron_accuracy(np.zeros(3), 0.0).all_passed  # wrong shape
+    assert not checks.check_mlp_accuracy("not a model").all_passed
+
+
+def test_run_lab_names_what_the_notebook_does_not_define(capsys):
+    results = checks.run_lab("lab01", {"sigmoid": stub}, strict=False)
+    assert results[0].not_implemented
+    assert "the notebook does not define neuron" in results[1].tests[0].message
+    assert "the notebook does not define w, b" in results[-1].tests[0].message
+
+
+def test_a_check_stops_cleanly_when_told_to(capsys):
+    def gone(z):
+        raise checks.StopCheck("the kernel died")
+
+    result = checks.check_sigmoid(gone, strict=False)
+    assert result.tests[-1].message == "stopped: the kernel died"
+
+
+@pytest.mark.parametrize(
+    "got, expected, message",
+    [
+        (np.array([1.0, 2.0]), np.array([1.0, 2.0]), None),
+        (None, np.array([1.0]), "returned None"),
+        (np.ones((2, 3)), np.ones((3, 2)), "transposed"),
+        (np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[1.0, 3.0], [2.0, 4.0]]), "transposed"),
+        (np.array([-1.0, 2.0]), np.array([1.0, -2.0]), "the sign is flipped"),
+        (np.array([2.0, 4.0]), np.array([1.0, 2.0]), "off by a constant factor of 2"),
+        (np.array([np.nan, 1.0]), np.array([1.0, 1.0]), "nan or inf"),
+        (np.array([1, 2]), np.array([1.0, 2.0]), "wrong dtype"),
+        (np.array([[1.0, 2.0]]), np.array([1.0, 2.0]), "remove the extra axis"),
+        (np.array([1.0, 2.5]), np.array([1.0, 2.0]), "expected [1. 2.], got [1. 2.5]"),
+    ],
+)
+def test_diagnose(got, expected, message):
+    found = checks.diagnose(got, expected)
+    assert found is None if message is None else message in found
+
+
+def test_lab_ids():
+    assert checks.lab_id("2") == checks.lab_id("02") == checks.lab_id("lab02") == "lab02_backprop_from_scratch"
+    assert checks.lab_id("lab01_neuron_and_gradient_descent.ipynb") == "lab01_neuron_and_gradient_descent"
+    with pytest.raises(ValueError, match="unknown lab 'lab09'"):
+        checks.lab_id("lab09")
+
+
+def test_lab_data_are_copies_with_the_stated_shapes():
+    X_train, y_train, X_test, y_test = checks.lab01_data()
+    assert X_train.shape == (455, 30) and X_test.shape == (114, 30)
+    np.testing.assert_allclose(X_train.mean(axis=0), 0, atol=1e-9)
+    X_train[:] = 0  # a learner changing the data in place does not change what the checks see
+    assert checks.lab01_data()[0].std() > 0.5
+    X_train, y_train, X_test, y_test = checks.lab02_data()
+    assert X_train.shape == (1437, 64) and X_test.shape == (360, 64)
+    assert 0 <= X_train.min() and X_train.max() <= 1 and set(np.unique(y_test)) == set(range(10))
