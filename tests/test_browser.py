@@ -86,7 +86,7 @@ def browser():
 def open_notebook(browser, url: str, path: str):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.set_default_timeout(60_000)
-    page.goto(f"{url}/lab/tree/{path}")
+    page.goto(f"{url}/lab/tree/{path}?reset")  # a fresh workspace: only this notebook open
     page.locator(".jp-Notebook").first.wait_for()
     expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible(timeout=90_000)  # kernel ready
     return page
@@ -123,4 +123,30 @@ def test_neuron_playground_slider_changes_the_plot(browser, lab_url):
     expect(last_output.first).to_be_visible(timeout=240_000)
     SHOTS.mkdir(exist_ok=True)
     cell.screenshot(path=str(SHOTS / "01_neuron_playground.png"))
+    page.close()
+
+
+def test_a_learner_types_a_solution_and_the_check_says_pass(browser, lab_url):
+    page = open_notebook(browser, lab_url, "labs/lab01_neuron_and_gradient_descent.ipynb")
+    run_all(page)
+    exercise = page.locator(".jp-CodeCell").filter(has_text='exercise 1.1: write sigmoid")').first
+    check = page.locator(".jp-CodeCell").filter(has_text="checks.check_sigmoid(sigmoid)").first
+    expect(check.locator(".jp-OutputArea")).to_contain_text("not implemented yet", timeout=180_000)
+    expect(page.get_by_text("Python 3 (ipykernel) | Idle")).to_be_visible(timeout=240_000)  # Run All finished
+    exercise.locator(".cm-content").click()
+    page.keyboard.press("Control+A")
+    page.keyboard.type("def sigmoid(z):\n")  # the editor indents the next line itself
+    page.keyboard.type("return 1 / (1 + np.exp(-z))")
+    page.keyboard.press("Shift+Enter")  # run the exercise cell; the check cell is selected next
+    page.keyboard.press("Shift+Enter")  # run the check cell
+    output = check.locator(".jp-OutputArea")
+    try:
+        expect(output).to_contain_text("PASS", timeout=60_000)
+    except AssertionError:
+        SHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SHOTS / "debug-lab.png"))
+        raise
+    expect(output).not_to_contain_text("FAIL")
+    SHOTS.mkdir(exist_ok=True)
+    check.screenshot(path=str(SHOTS / "lab01_check_pass.png"))
     page.close()
