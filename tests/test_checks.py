@@ -12,10 +12,10 @@ from helpers import checks, labs
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def solution(lab: str) -> dict:
+def solution(lab: str, **names) -> dict:
     """The names a lab's solution defines: its exercise cells (those with solution markers), run here."""
     nb = nbformat.read(ROOT / "labs" / "source" / f"{lab}.ipynb", as_version=4)
-    namespace = {"np": np}
+    namespace = {"np": np, **names}
     for cell in nb.cells:
         if cell.cell_type == "code" and labs.BEGIN in cell.source:
             exec(compile(cell.source, f"<{lab}>", "exec"), namespace)
@@ -43,9 +43,21 @@ def lab02():
     return ns
 
 
+@pytest.fixture(scope="module")
+def lab03():
+    import keras
+
+    ns = solution("lab03_convolutions_and_cnns", keras=keras, layers=keras.layers, MAX_PARAMS=checks.LAB03_MAX_PARAMS)
+    X_train, y_train, _, _ = checks.lab03_data()
+    keras.utils.set_random_seed(0)
+    ns["model"] = ns["build_cnn"]()
+    ns["model"].fit(X_train, y_train, epochs=3, batch_size=32, verbose=0)
+    return ns
+
+
 @pytest.mark.parametrize("lab", list(checks.LABS))
-def test_the_solution_passes_every_check_in_strict_mode(lab, lab01, lab02, capsys):
-    namespace = lab01 if lab.startswith("lab01") else lab02
+def test_the_solution_passes_every_check_in_strict_mode(lab, request, capsys):
+    namespace = request.getfixturevalue(lab[:5])
     results = checks.run_lab(lab, namespace, strict=True)
     assert [r.name for r in results] == checks.check_names(lab)
     assert all(r.all_passed and r.total >= 1 for r in results)
@@ -206,6 +218,57 @@ def test_accuracy_checks_use_their_floor(lab01, capsys):
     assert not checks.check_mlp_accuracy("not a model").all_passed
 
 
+def _flipped_conv2d(x, kernel):
+    kh, kw = kernel.shape
+    flipped = kernel[::-1, ::-1]
+    return np.array([[np.sum(x[i : i + kh, j : j + kw] * flipped) for j in range(x.shape[1] - kw + 1)] for i in range(x.shape[0] - kh + 1)])
+
+
+def test_lab03_a_flipped_kernel_is_named_as_a_true_convolution(lab03, capsys):
+    conv2d_layer = lab03["conv2d_layer"]
+    result = checks.check_conv2d(_flipped_conv2d)
+    assert [t.passed for t in result.tests] == [False, False, True]
+    assert "you flipped the kernel: that is the convolution of mathematics" in capsys.readouterr().out
+    result = checks.check_conv2d_layer(lambda X, W, b, stride=1, padding="valid": conv2d_layer(X, W[::-1, ::-1], b, stride, padding))
+    assert not any(t.passed for t in result.tests)
+    assert all("you flipped the kernel" in t.message for t in result.tests)
+
+
+def test_lab03_wrong_shapes_and_none_are_named(lab03, capsys):
+    conv2d_layer, max_pool2d = lab03["conv2d_layer"], lab03["max_pool2d"]
+    checks.check_conv2d(lambda x, kernel: np.zeros(x.shape))
+    checks.check_conv2d_layer(lambda X, W, b, stride=1, padding="valid": conv2d_layer(X, W, b, 1, padding))
+    checks.check_conv2d_layer(lambda X, W, b, stride=1, padding="valid": conv2d_layer(X, W, b, stride, "valid"))
+    checks.check_conv2d_layer(lambda X, W, b, stride=1, padding="valid": conv2d_layer(X, W, b, stride, padding) - b)
+    checks.check_max_pool2d(lambda X, pool=2: max_pool2d(np.pad(X, ((0, 0), (0, X.shape[1] % pool), (0, X.shape[2] % pool), (0, 0))), pool))
+    checks.check_max_pool2d(lambda X, pool=2: X[:, : X.shape[1] // pool * pool, : X.shape[2] // pool * pool].reshape(X.shape[0], X.shape[1] // pool, pool, X.shape[2] // pool, pool, -1).mean(axis=(2, 4)))
+    out = capsys.readouterr().out
+    assert "wrong shape: expected (4, 6), got shape (6, 7) ('valid' means no padding" in out
+    assert "the window moves `stride` pixels at a time" in out
+    assert "padding='same' pads the image with zeros" in out
+    assert "(the bias b is missing)" in out
+    assert "drop the last rows or columns that do not fill a whole window" in out
+    assert "you took the mean of each window" in out
+    for check, name in [(checks.check_conv2d, "conv2d"), (checks.check_conv2d_layer, "conv2d_layer"), (checks.check_max_pool2d, "max_pool2d")]:
+        result = check(_none)
+        assert not result.all_passed and "returned None: did you forget `return`?" in result.tests[0].message, name
+    assert checks.check_build_cnn(_none).tests[0].message == "returned None: did you forget `return`?"
+    assert checks.check_cnn_accuracy(None).not_implemented
+
+
+def test_lab03_cnn_checks_enforce_the_budget_and_the_floor(lab03, capsys):
+    import keras
+
+    big = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(16, 3), keras.layers.Flatten(), keras.layers.Dense(10)])
+    result = checks.check_build_cnn(lambda: big)
+    assert [t.passed for t in result.tests] == [True, False, False, True]  # over budget, not compiled
+    untrained = lab03["build_cnn"]()
+    result = checks.check_cnn_accuracy(untrained)
+    assert result.tests[0].passed and not result.tests[-1].passed
+    assert "is at least 0.8" in result.tests[-1].name  # the smoke floor
+    assert checks.check_cnn_accuracy(lab03["model"]).all_passed
+
+
 def test_run_lab_names_what_the_notebook_does_not_define(capsys):
     results = checks.run_lab("lab01", {"sigmoid": stub}, strict=False)
     assert results[0].not_implemented
@@ -256,4 +319,7 @@ def test_lab_data_are_copies_with_the_stated_shapes():
     assert checks.lab01_data()[0].std() > 0.5
     X_train, y_train, X_test, y_test = checks.lab02_data()
     assert X_train.shape == (1437, 64) and X_test.shape == (360, 64)
+    assert 0 <= X_train.min() and X_train.max() <= 1 and set(np.unique(y_test)) == set(range(10))
+    X_train, y_train, X_test, y_test = checks.lab03_data(max_train=1000)
+    assert X_train.shape == (1000, 28, 28, 1) and X_test.shape == (360, 28, 28, 1) and X_train.dtype == np.float32
     assert 0 <= X_train.min() and X_train.max() <= 1 and set(np.unique(y_test)) == set(range(10))
