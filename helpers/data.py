@@ -112,6 +112,60 @@ def _digits_as_mnist() -> tuple:
     return to_28(x_train), y_train, to_28(x_test), y_test
 
 
+SHAPE_NAMES = ("disk", "square", "triangle", "plus", "ring", "cross", "frame", "equals", "L", "T")
+
+
+def _shape_masks(u: np.ndarray, v: np.ndarray, t: np.ndarray) -> list:
+    """Boolean masks of the ten stand-in shapes in a shape's own coordinates (u, v in [-1, 1])."""
+    rho = np.sqrt(u**2 + v**2)
+    box = np.maximum(np.abs(u), np.abs(v))
+    inside = box < 0.9
+    return [
+        rho < 0.9,  # disk
+        box < 0.75,  # square
+        (v < 0.7) & (np.abs(u) < (v + 0.9) * 0.55),  # triangle, apex up
+        ((np.abs(u) < t) | (np.abs(v) < t)) & inside,  # plus
+        (rho < 0.95) & (rho > 0.95 - 2 * t),  # ring
+        ((np.abs(u - v) < 1.4 * t) | (np.abs(u + v) < 1.4 * t)) & inside,  # cross (an X)
+        inside & (box > 0.9 - 2 * t),  # frame (a hollow square)
+        ((np.abs(v - 0.45) < t) | (np.abs(v + 0.45) < t)) & inside,  # equals sign
+        ((u < -0.9 + 2 * t) | (v > 0.9 - 2 * t)) & inside,  # L
+        ((v < -0.9 + 2 * t) | (np.abs(u) < t)) & inside,  # T
+    ]
+
+
+def _shapes(n: int, seed: int) -> tuple:
+    """n noisy 28x28 silhouettes of 10 shapes, randomly placed, sized, turned and lit."""
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, n).astype(np.uint8)
+    grid = np.arange(28, dtype=np.float32)[None, :]
+    cy, cx = rng.uniform(9, 19, (2, n, 1, 1)).astype(np.float32)
+    radius = rng.uniform(6, 10, (n, 1, 1)).astype(np.float32)
+    angle = rng.uniform(-0.3, 0.3, (n, 1, 1)).astype(np.float32)  # radians: about +-17 degrees
+    thickness = rng.uniform(0.18, 0.3, (n, 1, 1)).astype(np.float32)
+    dy, dx = (grid[..., None] - cy) / radius, (grid - cx) / radius
+    u = np.cos(angle) * dx + np.sin(angle) * dy
+    v = -np.sin(angle) * dx + np.cos(angle) * dy
+    masks = _shape_masks(u, v, thickness)
+    images = np.zeros((n, 28, 28), dtype=np.float32)
+    for k in range(10):
+        chosen = labels == k
+        images[chosen] = masks[k][chosen]
+    images *= rng.uniform(0.5, 1.0, (n, 1, 1)).astype(np.float32)
+    images = gaussian_filter(images, sigma=(0, 0.8, 0.8))
+    images += rng.normal(0, 0.12, images.shape).astype(np.float32)
+    return (np.clip(images, 0, 1) * 255).round().astype(np.uint8), labels
+
+
+def _shapes_standin() -> tuple:
+    """The Fashion-MNIST stand-in: 6,000 training and 1,000 test silhouettes made by the course (seeded)."""
+    x_train, y_train = _shapes(6000, seed=0)
+    x_test, y_test = _shapes(1000, seed=1)
+    return x_train, y_train, x_test, y_test
+
+
 def _not_downloadable(path: Path) -> tuple:  # pragma: no cover - never called
     raise AssertionError("this dataset ships in a package")
 
@@ -146,6 +200,20 @@ DATASETS: dict[str, Source] = {
         parse=_not_downloadable,
         standin=_digits_8x8,
         class_names=DIGIT_NAMES,
+    ),
+    "fashion_mnist": Source(
+        name="fashion_mnist",
+        title="Fashion-MNIST (70,000 Zalando clothing images, 28x28)",
+        filename="fashion-mnist",  # four .gz files in Keras's copy: not yet registered (checksums unverified)
+        url=None,
+        sha256=None,
+        size_bytes=None,
+        license="MIT",
+        citation="H. Xiao, K. Rasul, R. Vollgraf, Fashion-MNIST: a novel image dataset for benchmarking machine learning algorithms, arXiv:1708.07747",
+        standin_title="course-generated 28x28 silhouettes of 10 shapes (not clothing), 6,000 train / 1,000 test",
+        parse=_not_downloadable,
+        standin=_shapes_standin,
+        class_names=SHAPE_NAMES,
     ),
 }
 
@@ -228,6 +296,8 @@ def fetch(name: str) -> Path:
     source = _lookup(name)
     if source.filename is None:
         raise ValueError(f"dataset {name!r} ships in a package; there is nothing to download.")
+    if source.url is None or source.sha256 is None:
+        raise DataUnavailable("no verified download is registered for it yet")
     target = cache_dir() / source.filename
     if target.exists():
         if sha256_of(target) == source.sha256:
@@ -296,6 +366,8 @@ def status() -> list[dict]:
     for source in DATASETS.values():
         if source.filename is None:
             state = "ships with a package"
+        elif source.url is None or source.sha256 is None:
+            state = "offline stand-in"  # no verified download registered yet
         else:
             cached = (cache_dir() / source.filename).exists()
             if cached:

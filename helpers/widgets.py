@@ -326,3 +326,62 @@ def kernel_explorer():
         photo=ipywidgets.Dropdown(options=list(PHOTOS), value="china", description="photo"),
         custom=ipywidgets.Text(value="0 -1 0 / -1 5 -1 / 0 -1 0", description="custom"),
     )
+
+
+# --- 08 CNN image classification: the feature-map explorer ----------------------------------
+
+
+def feature_maps_view(model, image, layer_name: str, max_maps: int = 16, axes=None) -> dict:
+    """The feature maps one layer of a Keras CNN computes for one image (H, W) or (H, W, C).
+
+    A feature map is a convolution's output for one filter (07_convolutions); 08 looks at them.
+    `axes` is a flat sequence of Matplotlib axes, one per map shown.
+    """
+    import keras
+
+    names = [layer.name for layer in model.layers]
+    if layer_name not in names:
+        raise ValueError(f"the model has no layer named {layer_name!r}; its layers are: {', '.join(names)}.")
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    if image.shape != tuple(model.inputs[0].shape[1:]):
+        raise ValueError(f"the model reads images of shape {tuple(model.inputs[0].shape[1:])}, got {image.shape}.")
+    probe = keras.Model(model.inputs[0], model.get_layer(layer_name).output)
+    maps = np.asarray(probe(image[None].astype("float32")))[0]
+    if maps.ndim != 3:
+        raise ValueError(f"layer {layer_name!r} outputs shape {maps.shape[1:]}, not feature maps (height, width, channels).")
+    shown = min(int(max_maps), maps.shape[-1])
+    text = f"{layer_name}: {maps.shape[-1]} feature maps of {maps.shape[0]}x{maps.shape[1]}, showing {shown}"
+    if axes is not None:
+        axes = list(np.ravel(axes))
+        for k, ax in enumerate(axes):
+            ax.axis("off")
+            if k < shown:
+                ax.imshow(maps[:, :, k], cmap="viridis")
+                ax.set_title(f"map {k}", fontsize=8)
+    return {"maps": maps, "shown": shown, "text": text}
+
+
+def feature_map_explorer(model, images, layer_names=None):
+    """Sliders for a test image and a menu of layers, showing that layer's feature maps."""
+    import ipywidgets
+    import matplotlib.pyplot as plt
+
+    layer_names = list(layer_names or [layer.name for layer in model.layers if len(layer.output.shape) == 4])
+
+    def show(index, layer_name):
+        fig, axes = plt.subplots(2, 9, figsize=(12, 3))
+        axes[0, 0].imshow(np.asarray(images[index]).squeeze(), cmap="gray")
+        axes[0, 0].set_title(f"image {index}", fontsize=8)
+        result = feature_maps_view(model, images[index], layer_name, max_maps=16, axes=[*axes[0, 1:], *axes[1, 1:]])
+        axes[0, 0].axis("off")
+        axes[1, 0].axis("off")
+        plt.show()
+        return result["text"]
+
+    return ipywidgets.interactive(
+        show,
+        index=ipywidgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image"),
+        layer_name=ipywidgets.Dropdown(options=layer_names, value=layer_names[0], description="layer"),
+    )

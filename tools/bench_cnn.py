@@ -1,0 +1,314 @@
+"""Race 08's compact CNN against the classic Keras "simple MNIST convnet", side by side in one run.
+
+    python tools/bench_cnn.py                  # real MNIST if it can be had, else the stand-in (announced)
+    python tools/bench_cnn.py --runs 3         # medians over three runs
+    python tools/bench_cnn.py --timing-proxy   # seconds per epoch on 60,000 images of MNIST's shape
+
+Both models train in the same process on the same data, one after the other (the order alternates
+between runs). The clock runs only while `fit` trains: the test-set evaluation after each epoch
+is not counted. Written to benchmarks/cnn-vs-reference.md with the machine named.
+
+- On real MNIST: each model's training time, test accuracy after every epoch (timestamped), and
+  the time to first reach 99.0 % test accuracy; the ratio of the two times-to-99 %.
+- On the offline stand-in (1,437 training images): our CNN's recipe for small data, and the
+  reference trained for the same wall time as ours (stopped mid-epoch when the time is up).
+- `--timing-proxy`: random images, 60,000 of them, shaped like MNIST; only the time per epoch is
+  meaningful (the accuracy on random labels is not), so this estimates real-MNIST times offline.
+
+`build_cnn` and `compile_cnn` are copied verbatim from notebooks/08_cnn_image_classification.ipynb
+(tests/test_data_vision.py checks that the copies agree).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import platform
+import statistics
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+import tensorflow as tf  # noqa: E402
+from keras import layers  # noqa: E402
+
+from helpers import data, settings  # noqa: E402
+
+TARGET = 0.99
+REFERENCE_EPOCHS = 15
+REFERENCE_BATCH = 128
+BATCH_SIZE = 128  # ours: the same batch size; the gain comes from the model and the schedule
+REAL_EPOCHS = 3  # our recipe on 60,000 real images
+STANDIN_EPOCHS = 30  # our recipe on the 1,437-image stand-in: about the same number of steps per parameter
+PEAK_LR = 0.005
+
+
+# --- copied from 08 (keep in sync; a test checks) -------------------------------------------
+def build_cnn(num_classes=10, input_shape=(28, 28, 1)):
+    """08's compact CNN: three blocks of 3x3 convolution, batch norm, ReLU and 2x2 max pooling."""
+
+    def block(filters):
+        return [
+            layers.Conv2D(filters, 3, padding="same", use_bias=False),
+            layers.BatchNormalization(momentum=0.9),  # running statistics settle within a few dozen steps
+            layers.ReLU(),
+            layers.MaxPooling2D(2),
+        ]
+
+    return keras.Sequential(
+        [
+            keras.Input(input_shape),
+            layers.Rescaling(1 / 255),  # the model reads raw 0..255 pixels
+            *block(16),  # 28x28 -> 14x14: few filters where the image is large
+            *block(32),  # 14x14 -> 7x7
+            *block(64),  # 7x7 -> 3x3: more filters where it is small
+            layers.Flatten(),
+            layers.Dense(num_classes, activation="softmax"),
+        ],
+        name="cnn",
+    )
+
+
+def compile_cnn(model, total_steps, peak_lr=PEAK_LR):
+    """Adam with a one-cycle-like schedule: warm up for 20 % of the steps to peak_lr, then cosine decay to 0."""
+    warmup_steps = max(1, int(0.2 * total_steps))
+    schedule = keras.optimizers.schedules.CosineDecay(
+        initial_learning_rate=peak_lr / 10,
+        decay_steps=max(1, total_steps - warmup_steps),
+        warmup_target=peak_lr,
+        warmup_steps=warmup_steps,
+    )
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model
+# --- end of the copy ------------------------------------------------------------------------
+
+
+def build_reference(num_classes=10, input_shape=(28, 28, 1)):
+    """The Keras example "Simple MNIST convnet" (keras.io/examples/vision/mnist_convnet), unchanged."""
+    model = keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            layers.Rescaling(1 / 255),  # the example scales the arrays beforehand; the same arithmetic
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(num_classes, activation="softmax"),
+        ],
+        name="reference",
+    )
+    model.compile(loss="sparse_categorical_crossentropy", optimizer="adam", metrics=["accuracy"])
+    return model
+
+
+def pipeline(x, y, batch_size, seed):
+    """Shuffled batches of raw uint8 images, prefetched while the previous batch trains."""
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+class EpochClock(keras.callbacks.Callback):
+    """Training seconds (evaluation excluded) and test accuracy after each epoch; stops at a time limit."""
+
+    def __init__(self, x_test, y_test, time_limit=None):
+        super().__init__()
+        self.x_test, self.y_test, self.time_limit = x_test, y_test, time_limit
+        self.rows, self.trained = [], 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if self.time_limit is not None and self.trained + time.perf_counter() - self.started >= self.time_limit:
+            self.model.stop_training = True
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.trained += time.perf_counter() - self.started
+        accuracy = float(self.model.evaluate(self.x_test, self.y_test, batch_size=1000, verbose=0)[1])
+        stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
+        self.rows.append({"epoch": epoch + 1, "seconds": self.trained, "test_accuracy": accuracy, "at": stamp})
+
+
+def train(name, model, x_train, y_train, x_test, y_test, epochs, batch_size, time_limit=None, seed=0):
+    """Train one model with the clock running; return its per-epoch rows and totals."""
+    clock = EpochClock(x_test, y_test, time_limit)
+    model.fit(pipeline(x_train, y_train, batch_size, seed), epochs=epochs, verbose=0, callbacks=[clock])
+    reached = next((row["seconds"] for row in clock.rows if row["test_accuracy"] >= TARGET), None)
+    return {"name": name, "rows": clock.rows, "seconds": clock.trained, "accuracy": clock.rows[-1]["test_accuracy"], "to_target": reached}
+
+
+def warm_up(x, y):
+    """Build and run both models once on a few images, so graph tracing is not counted in the race."""
+    for model in (build_reference(), compile_cnn(build_cnn(), 4)):
+        model.fit(pipeline(x[:512], y[:512], 128, 0), epochs=1, verbose=0)
+
+
+def machine() -> str:
+    cpu = platform.processor() or "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ""
+    if hasattr(os, "getloadavg"):
+        load = f", load average {os.getloadavg()[0]:.1f} at the end"
+    return (
+        f"{cpu}, {os.cpu_count()} cores{load}, {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
+    )
+
+
+def race(mnist, runs):
+    """Both models, `runs` times, alternating which goes first; returns a list of (reference, ours) results."""
+    x_train, y_train = mnist.x_train[..., None], mnist.y_train.astype("int64")
+    x_test, y_test = mnist.x_test[..., None], mnist.y_test.astype("int64")
+    warm_up(x_train, y_train)
+    epochs = STANDIN_EPOCHS if mnist.is_standin else REAL_EPOCHS
+    steps = epochs * math.ceil(len(x_train) / BATCH_SIZE)
+    results = []
+    for run in range(runs):
+        pair = {}
+        order = ["ours", "reference"] if run % 2 == 0 else ["reference", "ours"]
+        if mnist.is_standin:
+            order = ["ours", "reference"]  # the reference's time limit is ours
+        for who in order:
+            settings.seed_everything(run)
+            if who == "ours":
+                pair["ours"] = train("ours", compile_cnn(build_cnn(), steps), x_train, y_train, x_test, y_test, epochs, BATCH_SIZE, seed=run)
+            else:
+                limit = pair["ours"]["seconds"] if mnist.is_standin else None
+                epochs_ref = 10_000 if mnist.is_standin else REFERENCE_EPOCHS
+                pair["reference"] = train("reference", build_reference(), x_train, y_train, x_test, y_test, epochs_ref, REFERENCE_BATCH, time_limit=limit, seed=run)
+            print(f"run {run + 1} {who}: {pair[who]['seconds']:.1f} s, test accuracy {pair[who]['accuracy']:.4f}", flush=True)
+        results.append((pair["reference"], pair["ours"]))
+    return results
+
+
+def timing_proxy(runs, n=60_000):
+    """Seconds per epoch of both models on n random MNIST-shaped images (a timing proxy, not an accuracy test)."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, (n, 28, 28, 1), dtype=np.uint8)
+    y = rng.integers(0, 10, n).astype("int64")
+    warm_up(x, y)
+    seconds = {"reference": [], "ours": []}
+    for run in range(runs):
+        for who in (["ours", "reference"] if run % 2 == 0 else ["reference", "ours"]):
+            settings.seed_everything(run)
+            model = compile_cnn(build_cnn(), math.ceil(n / BATCH_SIZE)) if who == "ours" else build_reference()
+            batch = BATCH_SIZE if who == "ours" else REFERENCE_BATCH
+            start = time.perf_counter()
+            model.fit(pipeline(x, y, batch, run), epochs=1, verbose=0)
+            seconds[who].append(time.perf_counter() - start)
+            print(f"proxy run {run + 1} {who}: {seconds[who][-1]:.1f} s for one epoch of {n:,} images", flush=True)
+    return seconds
+
+
+def report_race(results, mnist) -> str:
+    ref_times = [r["seconds"] for r, _ in results]
+    our_times = [o["seconds"] for _, o in results]
+    lines = [f"Data: {mnist.source} ({len(mnist.x_train):,} training, {len(mnist.x_test):,} test images){' - OFFLINE STAND-IN' if mnist.is_standin else ''}.", ""]
+    lines += ["| run | model | epoch | training seconds | test accuracy | clock (UTC) |", "|---|---|---|---|---|---|"]
+    for run, pair in enumerate(results, 1):
+        for result in pair:
+            for row in result["rows"]:
+                lines.append(f"| {run} | {result['name']} | {row['epoch']} | {row['seconds']:.1f} | {row['test_accuracy']:.4f} | {row['at']} |")
+    lines.append("")
+    median = statistics.median
+    if mnist.is_standin:
+        ref_acc = [r["accuracy"] for r, _ in results]
+        our_acc = [o["accuracy"] for _, o in results]
+        lines += [
+            f"Median over {len(results)} run(s): ours {median(our_acc):.4f} test accuracy in {median(our_times):.1f} s; "
+            f"the reference given the same wall time ({median(ref_times):.1f} s, stopped when the time was up): {median(ref_acc):.4f}.",
+            f"Ours beats the time-matched reference: {median(our_acc) > median(ref_acc)}.",
+        ]
+    else:
+        ref_hit = [r["to_target"] for r, _ in results]
+        our_hit = [o["to_target"] for _, o in results]
+        lines.append(f"Median training time: reference {median(ref_times):.1f} s for {REFERENCE_EPOCHS} epochs, ours {median(our_times):.1f} s for {REAL_EPOCHS} epochs.")
+        if all(t is not None for t in ref_hit + our_hit):
+            ratio = median(ref_hit) / median(our_hit)
+            lines.append(f"Median time to {TARGET:.1%} test accuracy: reference {median(ref_hit):.1f} s, ours {median(our_hit):.1f} s: ours is {ratio:.1f}x faster (target: 5x).")
+        else:
+            lines.append(f"Time to {TARGET:.1%}: reference {ref_hit}, ours {our_hit} (None: not reached).")
+        lines.append(f"Speed-up in total training time: {median(ref_times) / median(our_times):.1f}x.")
+    return "\n".join(lines)
+
+
+def report_proxy(seconds) -> str:
+    median = statistics.median
+    ref, ours = median(seconds["reference"]), median(seconds["ours"])
+    ref_99 = 13 * ref  # the reference first reached 99.0 % after epoch 13 (measured on real MNIST here)
+    ours_total = REAL_EPOCHS * ours
+    return "\n".join(
+        [
+            "Timing proxy: 60,000 random uint8 images of shape 28x28x1 with random labels. Only the time per",
+            "epoch means anything here; no accuracy is claimed from it.",
+            "",
+            "| model | seconds per epoch (each run) | median |",
+            "|---|---|---|",
+            f"| reference (batch {REFERENCE_BATCH}) | {', '.join(f'{s:.1f}' for s in seconds['reference'])} | {ref:.1f} |",
+            f"| ours (batch {BATCH_SIZE}) | {', '.join(f'{s:.1f}' for s in seconds['ours'])} | {ours:.1f} |",
+            "",
+            f"One epoch of ours costs {ours / ref:.2f} of a reference epoch. Projected on real MNIST: the reference",
+            f"reaches 99.0 % after 13 epochs = {ref_99:.0f} s; our {REAL_EPOCHS}-epoch recipe takes {ours_total:.0f} s,",
+            f"a ratio of {ref_99 / ours_total:.1f}x (target: 5x).",
+        ]
+    )
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--timing-proxy", action="store_true", help="seconds per epoch on 60,000 MNIST-shaped random images")
+    parser.add_argument("--out", default=str(ROOT / "benchmarks" / "cnn-vs-reference.md"))
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        raise ValueError(f"--runs must be at least 1, got {args.runs}.")
+    settings.quiet_tensorflow()
+    tf.get_logger().setLevel("ERROR")
+    section_title = "Timing proxy (60,000 random images)" if args.timing_proxy else "Race on MNIST"
+    if args.timing_proxy:
+        body = report_proxy(timing_proxy(args.runs))
+    else:
+        try:
+            mnist = data.load("mnist", allow_standin=False)
+        except data.DataUnavailable as why:
+            print(f"Real MNIST unavailable ({why}); racing on the offline stand-in instead.")
+            mnist = data.load("mnist")
+            section_title = "Race on the offline stand-in (not MNIST)"
+        body = report_race(race(mnist, args.runs), mnist)
+    when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    section = f"## {section_title}\n\n`python tools/bench_cnn.py{' --timing-proxy' if args.timing_proxy else ''} --runs {args.runs}`, {when}.\nMachine: {machine()}.\n\n{body}\n"
+    print(section)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    marker = f"## {section_title}\n"
+    text = out.read_text(encoding="utf-8") if out.exists() else "# 08's CNN against the Keras reference convnet\n\n"
+    if marker in text:  # replace this section, keep the others
+        start = text.index(marker)
+        end = text.find("\n## ", start + len(marker))
+        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    out.write_text(text, encoding="utf-8")
+    print(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
