@@ -26,12 +26,29 @@ SEED = 42
 _GPU: dict[str, bool] = {}
 
 
+def _import_tensorflow_quietly():
+    """Import TensorFlow with file descriptor 2 sent to /dev/null: hides the C++ lines printed before logging starts."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    quiet_tensorflow()
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    try:
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")
+    finally:
+        os.dup2(saved, 2)
+        os.close(devnull)
+        os.close(saved)
+    return tf
+
+
 def _gpu_visible() -> bool:
     if "answer" not in _GPU:
-        quiet_tensorflow()
         try:
-            import tensorflow as tf
-
+            tf = _import_tensorflow_quietly()
             _GPU["answer"] = bool(tf.config.list_physical_devices("GPU"))
         except Exception:  # noqa: BLE001 - no TensorFlow means no GPU for us
             _GPU["answer"] = False
@@ -141,8 +158,8 @@ def setup(seed: int = SEED, tensorflow: bool = True) -> None:
     versions = [f"Python {platform.python_version()}"]
     device = "CPU"
     if tensorflow:
+        tf = _import_tensorflow_quietly()
         import keras
-        import tensorflow as tf
 
         tf.get_logger().setLevel("ERROR")
         versions += [f"TensorFlow {tf.__version__}", f"Keras {keras.__version__}"]
