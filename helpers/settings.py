@@ -161,6 +161,8 @@ def setup(seed: int = SEED, tensorflow: bool = True) -> None:
         tf = _import_tensorflow_quietly()
         import keras
 
+        tf.config.experimental.enable_tensor_float_32_execution(False)  # exact float32 products on GPUs: from-scratch checks hold
+
         tf.get_logger().setLevel("ERROR")
         versions += [f"TensorFlow {tf.__version__}", f"Keras {keras.__version__}"]
         if tf.config.list_physical_devices("GPU"):

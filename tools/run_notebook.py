@@ -16,7 +16,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError
 
 MACHINE_PATH = re.compile(r"(/root/|/tmp/|/home/[^/\s]+/|/mnt/|/work/|\S*site-packages/)\S*")
 
@@ -42,11 +42,12 @@ def main(argv: list[str]) -> int:
     timeout = int(argv[argv.index("--timeout") + 1]) if "--timeout" in argv else 900
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
+    client.comm_open_handlers = {}  # nbclient's Output-widget emulation can deadlock mid-cell (nbclient issue 312)
     start = time.perf_counter()
     error = None
     try:
         client.execute()
-    except CellExecutionError as exc:
+    except (CellExecutionError, CellTimeoutError) as exc:
         error = str(exc).strip().splitlines()[-1][:300]
     wall = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
