@@ -33,7 +33,8 @@ def machine() -> str:
                 break
     except OSError:
         cpu = platform.processor() or cpu
-    return f"{cpu}, {os.cpu_count()} cores, {platform.system()} {platform.release()}, Python {platform.python_version()}"
+    load = f", load average {os.getloadavg()[0]:.1f} at the end" if hasattr(os, "getloadavg") else ""
+    return f"{cpu}, {os.cpu_count()} cores{load}, {platform.system()} {platform.release()}, Python {platform.python_version()}"
 
 
 def run_once(path: str, profile: str) -> dict:

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import platform
 import statistics
 import sys
 import time
@@ -155,21 +154,10 @@ def warm_up(x, y):
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = ""
-    if hasattr(os, "getloadavg"):
-        load = f", load average {os.getloadavg()[0]:.1f} at the end"
-    return (
-        f"{cpu}, {os.cpu_count()} cores{load}, {platform.system()} {platform.release()}, "
-        f"Python {platform.python_version()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
-    )
+    """The machine as tools/bench.py names it, plus the TensorFlow and Keras versions."""
+    from bench import machine as describe_machine
+
+    return f"{describe_machine()}, TensorFlow {tf.__version__}, Keras {keras.__version__}"
 
 
 def race(mnist, runs):
