@@ -6,6 +6,10 @@ os.environ.setdefault("LAB_PROFILE", "smoke")
 os.environ["LAB_OFFLINE"] = "1"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("MPLBACKEND", "Agg")
+if "LAB_PROGRESS_FILE" not in os.environ:  # never write to the learner's own progress from the tests
+    import tempfile
+
+    os.environ["LAB_PROGRESS_FILE"] = os.path.join(tempfile.mkdtemp(prefix="lab-progress-"), "progress.json")
 
 
 def pytest_collectstart(collector):

@@ -12,10 +12,16 @@ Environment variables:
   tried before the publisher's URL; its files are checked like any download;
 - ``LAB_DATA_DIR``: where downloads are cached (default ``~/.cache/deep-learning-lab``);
 - ``LAB_DOWNLOAD_TIMEOUT``: seconds before a stalled download gives up (default 30).
+
+A dataset that an operating-system package installs (Debian's and Ubuntu's
+``dataset-fashion-mnist`` puts Fashion-MNIST in ``/usr/share/datasets/fashion-mnist``) is read
+from there first, with no network at all. Such a copy is checked by its structure (file format,
+image and label counts) rather than by checksum, because the package recompresses the files.
 """
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import os
 import socket
@@ -73,6 +79,9 @@ class Source:
     parse: Callable[[Path], tuple] = field(repr=False)
     standin: Callable[[], tuple] = field(repr=False)
     class_names: tuple = ()
+    standin_class_names: tuple | None = None  # when the stand-in's classes differ from the real ones
+    members: tuple = ()  # a dataset of several files: (file name, md5 its publisher lists); url is their folder
+    system_dirs: tuple = ()  # folders where an operating-system package installs the real files
 
 
 # --- the real files -------------------------------------------------------------------------
@@ -81,6 +90,38 @@ class Source:
 def _parse_keras_npz(path: Path) -> tuple:
     with np.load(path, allow_pickle=False) as npz:
         return npz["x_train"], npz["y_train"], npz["x_test"], npz["y_test"]
+
+
+def _read_idx(path: Path, magic: int, count: int, shape: tuple) -> np.ndarray:
+    """Read one IDX file (the format of MNIST and Fashion-MNIST; gzipped or not) and check its header."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    try:
+        with opener(path, "rb") as handle:
+            raw = handle.read()
+    except (OSError, EOFError) as error:
+        raise DataUnavailable(f"{path.name} could not be read ({error})") from None
+    header = 8 + 4 * len(shape)
+    dims = [int.from_bytes(raw[4 + 4 * k : 8 + 4 * k], "big") for k in range(1 + len(shape))]
+    found_magic = int.from_bytes(raw[:4], "big") if len(raw) >= 4 else None
+    expected = [count, *shape]
+    if found_magic != magic or dims != expected or len(raw) != header + int(np.prod(expected)):
+        raise DataUnavailable(
+            f"{path.name} is not an IDX file of {count:,} items of shape {shape} "
+            f"(magic {found_magic}, dimensions {dims}, {len(raw):,} bytes)"
+        )
+    return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(expected).copy()
+
+
+def _parse_fashion_folder(folder: Path) -> tuple:
+    """Fashion-MNIST's four IDX files; checks that every class has its 6,000 training and 1,000 test images."""
+    parts = []
+    for prefix, count in (("train", 60_000), ("t10k", 10_000)):
+        parts.append(_read_idx(folder / f"{prefix}-images-idx3-ubyte.gz", 2051, count, (28, 28)))
+        labels = _read_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", 2049, count, ())
+        if labels.max() > 9 or np.bincount(labels, minlength=10).tolist() != [count // 10] * 10:
+            raise DataUnavailable(f"{prefix} labels in {folder} are not 10 balanced classes")
+        parts.append(labels)
+    return tuple(parts)
 
 
 # --- stand-ins the course makes itself ------------------------------------------------------
@@ -171,6 +212,7 @@ def _not_downloadable(path: Path) -> tuple:  # pragma: no cover - never called
 
 
 DIGIT_NAMES = tuple(str(d) for d in range(10))
+FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 DATASETS: dict[str, Source] = {
     "mnist": Source(
@@ -204,16 +246,24 @@ DATASETS: dict[str, Source] = {
     "fashion_mnist": Source(
         name="fashion_mnist",
         title="Fashion-MNIST (70,000 Zalando clothing images, 28x28)",
-        filename="fashion-mnist",  # four .gz files in Keras's copy: not yet registered (checksums unverified)
-        url=None,
+        filename="fashion-mnist",  # a folder of four .gz files
+        url="http://fashion-mnist.s3-website.eu-central-1.amazonaws.com",  # the publisher's links (README)
         sha256=None,
-        size_bytes=None,
+        size_bytes=None,  # about 30 MB in four files
         license="MIT",
         citation="H. Xiao, K. Rasul, R. Vollgraf, Fashion-MNIST: a novel image dataset for benchmarking machine learning algorithms, arXiv:1708.07747",
         standin_title="course-generated 28x28 silhouettes of 10 shapes (not clothing), 6,000 train / 1,000 test",
-        parse=_not_downloadable,
+        parse=_parse_fashion_folder,
         standin=_shapes_standin,
-        class_names=SHAPE_NAMES,
+        class_names=FASHION_NAMES,
+        standin_class_names=SHAPE_NAMES,
+        members=(  # MD5s from the table in github.com/zalandoresearch/fashion-mnist's README
+            ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
+            ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),
+            ("t10k-images-idx3-ubyte.gz", "bef4ecab320f06d8554ea6380940ec79"),
+            ("t10k-labels-idx1-ubyte.gz", "bb300cfdad3c16e7a12a480ee83cd310"),
+        ),
+        system_dirs=("/usr/share/datasets/fashion-mnist",),  # Debian/Ubuntu package dataset-fashion-mnist
     ),
 }
 
@@ -226,15 +276,6 @@ def cache_dir() -> Path:
     folder = Path(os.environ.get("LAB_DATA_DIR") or Path.home() / ".cache" / "deep-learning-lab")
     folder.mkdir(parents=True, exist_ok=True)
     return folder
-
-
-def sha256_of(path: Path) -> str:
-    """Return the hex sha256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _timeout() -> float:
@@ -257,33 +298,48 @@ def online() -> bool:
     return _ONLINE["answer"]
 
 
-def _candidate_urls(source: Source) -> list[str]:
+def _candidate_urls(source: Source, member: str | None = None) -> list[str]:
+    """The classroom mirror first (if set), then the publisher; for a member file, its URL in each."""
+    relative = source.filename if member is None else f"{source.filename}/{member}"
     urls = []
     mirror = os.environ.get("LAB_DATA_MIRROR", "").strip()
     if mirror:
         if "://" in mirror:
-            urls.append(mirror.rstrip("/") + "/" + source.filename)
+            urls.append(mirror.rstrip("/") + "/" + relative)
         else:
-            urls.append(Path(mirror).expanduser().resolve().joinpath(source.filename).as_uri())
-    urls.append(source.url)
+            urls.append(Path(mirror).expanduser().resolve().joinpath(relative).as_uri())
+    urls.append(source.url if member is None else source.url.rstrip("/") + "/" + member)
     return urls
 
 
-def _download(url: str, source: Source, target: Path) -> None:
-    """Download url to target atomically, refusing a file whose size or sha256 is wrong."""
+def _digest(path: Path, algorithm: str) -> str:
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def sha256_of(path: Path) -> str:
+    """Return the hex sha256 of a file, read in chunks."""
+    return _digest(path, "sha256")
+
+
+def _download(url: str, target: Path, algorithm: str, expected: str) -> None:
+    """Download url to target atomically, refusing a file whose checksum is not the expected one."""
     handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
     try:
-        digest = hashlib.sha256()
+        digest = hashlib.new(algorithm)
         with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=_timeout()) as response:
             for chunk in iter(lambda: response.read(1 << 20), b""):
                 out.write(chunk)
                 digest.update(chunk)
         got = digest.hexdigest()
-        if got != source.sha256:
+        if got != expected:
             size = os.path.getsize(partial)
             raise DataUnavailable(
-                f"{source.filename} from {url} failed its checksum: expected sha256 {source.sha256[:12]}... "
-                f"({source.size_bytes:,} bytes), got {got[:12]}... ({size:,} bytes)"
+                f"{target.name} from {url} failed its checksum: expected {algorithm} {expected[:12]}..., "
+                f"got {got[:12]}... ({size:,} bytes)"
             )
         os.replace(partial, target)
     finally:
@@ -291,33 +347,60 @@ def _download(url: str, source: Source, target: Path) -> None:
             os.unlink(partial)
 
 
-def fetch(name: str) -> Path:
-    """Return the path of the verified real file for a dataset, downloading it once if needed."""
-    source = _lookup(name)
-    if source.filename is None:
-        raise ValueError(f"dataset {name!r} ships in a package; there is nothing to download.")
-    if source.url is None or source.sha256 is None:
-        raise DataUnavailable("no verified download is registered for it yet")
-    target = cache_dir() / source.filename
+def _fetch_file(source: Source, target: Path, algorithm: str, expected: str, member: str | None = None) -> None:
+    """Make target a verified copy: keep a good cached file, set a bad one aside, else download it."""
     if target.exists():
-        if sha256_of(target) == source.sha256:
-            return target
+        if _digest(target, algorithm) == expected:
+            return
         aside = target.with_name(target.name + ".corrupt")
         os.replace(target, aside)
         print(f"Cached {target.name} failed its checksum (corrupt or truncated); moved it to {aside.name} and downloading again.")
     if settings.offline():
         raise DataUnavailable("LAB_OFFLINE=1 is set")
     problems = []
-    for url in _candidate_urls(source):
+    for url in _candidate_urls(source, member):
         try:
-            _download(url, source, target)
-            return target
+            _download(url, target, algorithm, expected)
+            return
         except DataUnavailable as error:
             problems.append(str(error))
         except (urllib.error.URLError, OSError, ValueError) as error:
             reason = getattr(error, "reason", error)
             problems.append(f"could not download {url}: {reason}")
     raise DataUnavailable("; ".join(problems))
+
+
+def fetch(name: str) -> Path:
+    """Return the path of the verified real file (or folder of files) for a dataset, downloading once if needed."""
+    source = _lookup(name)
+    if source.filename is None:
+        raise ValueError(f"dataset {name!r} ships in a package; there is nothing to download.")
+    if source.url is None or (source.sha256 is None and not source.members):
+        raise DataUnavailable("no verified download is registered for it yet")
+    if not source.members:
+        target = cache_dir() / source.filename
+        _fetch_file(source, target, "sha256", source.sha256)
+        return target
+    folder = cache_dir() / source.filename
+    folder.mkdir(exist_ok=True)
+    for member, md5 in source.members:  # the publisher lists MD5s: they check integrity, which is all we need
+        _fetch_file(source, folder / member, "md5", md5, member)
+    return folder
+
+
+def _system_dirs(source: Source) -> list[Path]:
+    """The folders, among those an operating-system package would use, that hold all of a dataset's files."""
+    return [Path(d) for d in source.system_dirs if source.members and all((Path(d) / m).exists() for m, _ in source.members)]
+
+
+def _from_system(source: Source) -> tuple | None:
+    """The real data from a folder an operating-system package installed, or None if there is none (or it is broken)."""
+    for folder in _system_dirs(source):
+        try:
+            return source.parse(folder), f"{source.title}, from {folder} (an operating-system package)"
+        except DataUnavailable as why:
+            print(f"Skipping the copy of {source.name} in {folder}: {why}.")
+    return None
 
 
 def _lookup(name: str) -> Source:
@@ -337,8 +420,11 @@ def load(name: str, max_train: int | None = None, max_test: int | None = None, a
     source = _lookup(name)
     _check_count("max_train", max_train)
     _check_count("max_test", max_test)
+    system = _from_system(source)
     if source.filename is None:
         parts, origin, standin = source.standin(), source.title, False
+    elif system is not None:
+        (parts, origin), standin = system, False
     else:
         try:
             parts, origin, standin = source.parse(fetch(name)), source.title, False
@@ -354,7 +440,7 @@ def load(name: str, max_train: int | None = None, max_test: int | None = None, a
         y_train=y_train[:max_train],
         x_test=x_test[:max_test],
         y_test=y_test[:max_test],
-        class_names=list(source.class_names),
+        class_names=list(source.standin_class_names or source.class_names) if standin else list(source.class_names),
         source=origin,
         is_standin=standin,
     )
@@ -366,10 +452,13 @@ def status() -> list[dict]:
     for source in DATASETS.values():
         if source.filename is None:
             state = "ships with a package"
-        elif source.url is None or source.sha256 is None:
+        elif _system_dirs(source):
+            state = "real (system package)"
+        elif source.url is None or (source.sha256 is None and not source.members):
             state = "offline stand-in"  # no verified download registered yet
         else:
-            cached = (cache_dir() / source.filename).exists()
+            target = cache_dir() / source.filename
+            cached = all((target / m).exists() for m, _ in source.members) if source.members else target.exists()
             if cached:
                 state = "real (cached)"
             elif online():

@@ -135,4 +135,4 @@ def test_status_reports_every_dataset(monkeypatch, tmp_path):
     monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
     rows = data.status()
     assert {row["dataset"] for row in rows} == set(data.DATASETS)
-    assert {row["state"] for row in rows} <= {"offline stand-in", "ships with a package"}
+    assert {row["state"] for row in rows} <= {"offline stand-in", "ships with a package", "real (system package)"}

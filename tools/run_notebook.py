@@ -8,9 +8,11 @@ The profile comes from LAB_PROFILE as usual. Used by tools/outputs.py and tools/
 from __future__ import annotations
 
 import json
+import os
 import re
 import resource
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,6 +43,8 @@ def main(argv: list[str]) -> int:
     inplace = "--inplace" in argv
     timeout = int(argv[argv.index("--timeout") + 1]) if "--timeout" in argv else 900
     nb = nbformat.read(path, as_version=4)
+    # a fresh progress file per run: stored outputs show a new learner's view, and yours is untouched
+    os.environ["LAB_PROGRESS_FILE"] = os.path.join(tempfile.mkdtemp(prefix="lab-progress-"), "progress.json")
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
     client.comm_open_handlers = {}  # nbclient's Output-widget emulation can deadlock mid-cell (nbclient issue 312)
     start = time.perf_counter()

@@ -1,0 +1,145 @@
+"""A learner's progress through the course: which notebooks passed their closing checks, which lab checks pass.
+
+Each notebook's last cell calls ``progress.done(name)`` once its assertions hold; every lab check
+that runs in a learner's notebook records whether it passed. Both go to one small JSON file,
+``~/.local/share/deep-learning-lab/progress.json`` (``LAB_PROGRESS_FILE`` moves it; set it to
+``off`` to record nothing). ``show()``, in the landing notebook, prints the whole course with a
+mark against each notebook and lab.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VERSION = 1
+
+
+def progress_file() -> Path | None:
+    """Where progress is kept, or None when recording is off (``LAB_PROGRESS_FILE=off``)."""
+    chosen = os.environ.get("LAB_PROGRESS_FILE", "").strip()
+    if chosen.lower() in {"off", "0", "none"}:
+        return None
+    if chosen:
+        return Path(chosen).expanduser()
+    return Path.home() / ".local" / "share" / "deep-learning-lab" / "progress.json"
+
+
+def _empty() -> dict:
+    return {"version": VERSION, "notebooks": {}, "labs": {}}
+
+
+def load() -> dict:
+    """Read the progress file; a missing one is empty progress, a corrupt one is set aside (kept) and restarted."""
+    path = progress_file()
+    if path is None or not path.exists():
+        return _empty()
+    try:
+        state = json.loads(path.read_text())
+        if not isinstance(state, dict) or not isinstance(state.get("notebooks"), dict) or not isinstance(state.get("labs"), dict):
+            raise ValueError("expected an object with 'notebooks' and 'labs'")
+        return state
+    except (ValueError, OSError) as error:
+        aside = path.with_name(path.name + ".corrupt")
+        os.replace(path, aside)
+        print(f"Your progress file {path} could not be read ({error}); it was kept as {aside.name} and progress starts afresh.")
+        return _empty()
+
+
+def _save(state: dict) -> None:
+    path = progress_file()
+    if path is None:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(handle, "w") as out:
+            json.dump(state, out, indent=1, sort_keys=True)
+        os.replace(partial, path)  # atomic: a crash mid-write leaves the old file whole
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _notebook_names() -> list[str]:
+    return sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def done(notebook: str) -> None:
+    """Record that a notebook ran to its end with every closing check passing, and say so."""
+    if notebook not in _notebook_names():
+        known = ", ".join(_notebook_names())
+        raise ValueError(f"unknown notebook {notebook!r}; expected one of: {known}.")
+    from helpers import settings
+
+    state = load()
+    state["notebooks"][notebook] = {"passed": _now(), "profile": settings.profile()}
+    _save(state)
+    print(f"All checks passed. {notebook} is marked done in your progress (00_start_here shows the course).")
+
+
+def record_check(lab: str, check: str, passed: bool) -> None:
+    """Record a lab check's latest result (called by helpers.checks when a check runs in a notebook)."""
+    if progress_file() is None:
+        return
+    try:
+        state = load()
+        state["labs"].setdefault(lab, {})[check] = {"passed": bool(passed), "at": _now()}
+        _save(state)
+    except OSError as error:  # a read-only home must never break a check
+        print(f"(progress not saved: {error})")
+
+
+def rows() -> list[dict]:
+    """One row per notebook and lab, in course order, with its state."""
+    from helpers import checks
+
+    state = load()
+    table = []
+    for name in _notebook_names():
+        entry = state["notebooks"].get(name)
+        mark = f"done {entry['passed']} ({entry['profile']} profile)" if entry else "not yet"
+        table.append({"item": name, "kind": "notebook", "state": mark, "done": bool(entry)})
+    for lab, info in checks.LABS.items():
+        results = state["labs"].get(lab, {})
+        names = [name for name, _ in info["checks"]]
+        passed = sum(1 for name in names if results.get(name, {}).get("passed"))
+        mark = "not started" if not results else f"{passed} of {len(names)} checks pass"
+        table.append({"item": lab, "kind": "lab", "state": mark, "done": passed == len(names)})
+    return table
+
+
+def summary() -> str:
+    """The progress table as text: a mark, the notebook or lab, and its state."""
+    table = rows()
+    lines = [f"{'[x]' if row['done'] else '[ ]'} {row['item']:<40} {row['state']}" for row in table]
+    finished = sum(row["done"] for row in table)
+    if progress_file() is None:
+        where = "Recording is off (LAB_PROGRESS_FILE=off)."
+    elif os.environ.get("LAB_PROGRESS_FILE", "").strip():
+        where = "Kept in the file LAB_PROGRESS_FILE names."
+    else:
+        where = "Kept in ~/.local/share/deep-learning-lab/progress.json."
+    lines.append(f"{finished} of {len(table)} done. {where}")
+    return "\n".join(lines)
+
+
+def show() -> None:
+    """Print the progress table (for the landing notebook)."""
+    print(summary())
+
+
+def reset() -> None:
+    """Start afresh: the old progress file is kept beside the new one as ``.old``."""
+    path = progress_file()
+    if path is not None and path.exists():
+        os.replace(path, path.with_name(path.name + ".old"))
+        print(f"Progress reset; the previous file is kept as {path.name}.old.")

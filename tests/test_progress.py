@@ -1,0 +1,90 @@
+"""helpers.progress: notebooks marked done, lab checks recorded, a corrupt file kept aside, the grader silent."""
+
+import json
+
+import pytest
+
+from helpers import checks, progress
+
+
+@pytest.fixture
+def progress_path(tmp_path, monkeypatch):
+    path = tmp_path / "progress.json"
+    monkeypatch.setenv("LAB_PROGRESS_FILE", str(path))
+    return path
+
+
+def row(item):
+    return next(r for r in progress.rows() if r["item"] == item)
+
+
+def test_a_new_learner_sees_every_notebook_and_lab_not_started(progress_path):
+    table = progress.rows()
+    assert [r["item"] for r in table if r["kind"] == "notebook"][:2] == ["00_start_here", "01_single_neuron"]
+    assert {r["item"] for r in table if r["kind"] == "lab"} == set(checks.LABS)
+    assert not any(r["done"] for r in table)
+    assert progress.summary().endswith(f"0 of {len(table)} done. Kept in the file LAB_PROGRESS_FILE names.")
+    assert not progress_path.exists(), "only reading must not create the file"
+
+
+def test_done_marks_a_notebook_and_names_it(progress_path, capsys):
+    progress.done("08_cnn_image_classification")
+    assert "08_cnn_image_classification is marked done" in capsys.readouterr().out
+    assert row("08_cnn_image_classification")["done"] and not row("07_convolutions")["done"]
+    assert "[x] 08_cnn_image_classification" in progress.summary()
+    with pytest.raises(ValueError, match="unknown notebook '8_cnn'; expected one of: 00_start_here"):
+        progress.done("8_cnn")
+
+
+def test_lab_checks_record_their_latest_result(progress_path, capsys):
+    sigmoid = lambda z: 1 / (1 + __import__("numpy").exp(-z))  # noqa: E731
+    checks.check_sigmoid(sigmoid, strict=False)
+    assert row("lab01_neuron_and_gradient_descent")["state"] == "1 of 6 checks pass"
+    checks.check_sigmoid(lambda z: z, strict=False)  # now wrong: the latest result counts
+    assert row("lab01_neuron_and_gradient_descent")["state"] == "0 of 6 checks pass"
+    saved = json.loads(progress_path.read_text())
+    assert saved["labs"]["lab01_neuron_and_gradient_descent"]["check_sigmoid"]["passed"] is False
+
+
+def test_checks_run_silently_record_nothing(progress_path):
+    checks.check_sigmoid(lambda z: z, strict=False, echo=False)  # how the grader runs them
+    assert not progress_path.exists()
+
+
+def test_a_corrupt_file_is_kept_aside_and_progress_restarts(progress_path, capsys):
+    progress_path.write_text('{"notebooks": [1, 2')
+    progress.done("01_single_neuron")
+    out = capsys.readouterr().out
+    assert "could not be read" in out and "progress.json.corrupt" in out
+    assert (progress_path.parent / "progress.json.corrupt").read_text() == '{"notebooks": [1, 2'
+    assert row("01_single_neuron")["done"]
+
+
+def test_recording_can_be_turned_off(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAB_PROGRESS_FILE", "off")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    progress.done("01_single_neuron")
+    progress.record_check("lab01_neuron_and_gradient_descent", "check_sigmoid", True)
+    assert list(tmp_path.rglob("*")) == []
+    assert "Recording is off" in progress.summary()
+
+
+def test_reset_keeps_the_old_file(progress_path):
+    progress.done("00_start_here")
+    progress.reset()
+    assert not row("00_start_here")["done"]
+    assert json.loads((progress_path.parent / "progress.json.old").read_text())["notebooks"]["00_start_here"]
+
+
+def test_grading_kernels_do_not_record(monkeypatch):
+    from helpers import grade
+
+    assert grade.kernel_environment()["LAB_PROGRESS_FILE"] == "off"
+
+
+def test_every_notebook_marks_itself_done_in_its_last_cell():
+    import nbformat
+
+    for path in sorted((progress.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        last = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"][-1]
+        assert last.source.rstrip().endswith(f'progress.done("{path.stem}")'), f"{path.name}'s last cell does not mark it done"
