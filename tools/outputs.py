@@ -2,8 +2,9 @@
 
     python tools/outputs.py notebooks/*.ipynb
 
-Outputs are stored only when the whole notebook ran without error. Stand-ins are used (LAB_OFFLINE=1),
-so the stored outputs are the same on every machine that regenerates them.
+Outputs are stored only when the whole notebook ran without error. Downloads are off (LAB_OFFLINE=1),
+so stand-ins are used, except for data an operating-system package installed: the stored outputs
+of 08 show the real Fashion-MNIST from Debian's dataset-fashion-mnist (install it first, as CI does).
 """
 
 from __future__ import annotations
