@@ -276,7 +276,7 @@ def main(argv: list[str]) -> int:
     if marker in text:  # replace this section, keep the others
         start = text.index(marker)
         end = text.find("\n## ", start + len(marker))
-        text = text[:start] + section + (text[end + 1 :] if end != -1 else "")
+        text = text[:start] + section + ("\n" + text[end + 1 :] if end != -1 else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     out.write_text(text, encoding="utf-8")
