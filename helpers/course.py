@@ -7,6 +7,23 @@ BRANCH = "main"
 REPO_URL = f"https://github.com/{REPO}"
 PACKAGE = "deep-learning-lab-helpers"
 
+# The concept notebooks in teaching order (their file names without .ipynb). Kept here rather than
+# read from the notebooks/ folder, which a pip-installed helpers (Colab) does not have.
+NOTEBOOKS = (
+    "00_start_here",
+    "01_single_neuron",
+    "02_loss_and_gradient_descent",
+    "03_backpropagation",
+    "04_deep_networks_with_keras",
+    "05_overfitting_and_regularization",
+    "06_training_deep_networks",
+    "07_convolutions",
+    "08_cnn_image_classification",
+    "09_object_detection",
+    "10_segmentation",
+    "11_vision_transformer",
+)
+
 
 def colab_badge(path: str) -> str:
     """Markdown for an 'Open in Colab' badge for a notebook path inside the repository."""

@@ -15,7 +15,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from helpers.course import NOTEBOOKS
+
 VERSION = 1
 
 
@@ -45,21 +46,32 @@ def load() -> dict:
         return state
     except (ValueError, OSError) as error:
         aside = path.with_name(path.name + ".corrupt")
-        os.replace(path, aside)
-        print(f"Your progress file {path} could not be read ({error}); it was kept as {aside.name} and progress starts afresh.")
+        try:
+            os.replace(path, aside)
+            kept = f"it was kept as {aside.name}"
+        except OSError:
+            kept = "it was left where it is"
+        print(f"Your progress file {path} could not be read ({error}); {kept} and progress starts afresh.")
         return _empty()
 
 
 def _save(state: dict) -> None:
+    """Write progress atomically; a folder that cannot be written is reported, never raised (a check must not fail on it)."""
     path = progress_file()
     if path is None:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    except OSError as error:
+        print(f"(progress not saved: {error})")
+        return
     try:
         with os.fdopen(handle, "w") as out:
             json.dump(state, out, indent=1, sort_keys=True)
         os.replace(partial, path)  # atomic: a crash mid-write leaves the old file whole
+    except OSError as error:
+        print(f"(progress not saved: {error})")
     finally:
         if os.path.exists(partial):
             os.unlink(partial)
@@ -69,14 +81,10 @@ def _now() -> str:
     return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _notebook_names() -> list[str]:
-    return sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-
-
 def done(notebook: str) -> None:
     """Record that a notebook ran to its end with every closing check passing, and say so."""
-    if notebook not in _notebook_names():
-        known = ", ".join(_notebook_names())
+    if notebook not in NOTEBOOKS:
+        known = ", ".join(NOTEBOOKS)
         raise ValueError(f"unknown notebook {notebook!r}; expected one of: {known}.")
     from helpers import settings
 
@@ -90,12 +98,9 @@ def record_check(lab: str, check: str, passed: bool) -> None:
     """Record a lab check's latest result (called by helpers.checks when a check runs in a notebook)."""
     if progress_file() is None:
         return
-    try:
-        state = load()
-        state["labs"].setdefault(lab, {})[check] = {"passed": bool(passed), "at": _now()}
-        _save(state)
-    except OSError as error:  # a read-only home must never break a check
-        print(f"(progress not saved: {error})")
+    state = load()
+    state["labs"].setdefault(lab, {})[check] = {"passed": bool(passed), "at": _now()}
+    _save(state)
 
 
 def rows() -> list[dict]:
@@ -104,7 +109,7 @@ def rows() -> list[dict]:
 
     state = load()
     table = []
-    for name in _notebook_names():
+    for name in NOTEBOOKS:
         entry = state["notebooks"].get(name)
         mark = f"done {entry['passed']} ({entry['profile']} profile)" if entry else "not yet"
         table.append({"item": name, "kind": "notebook", "state": mark, "done": bool(entry)})

@@ -1,10 +1,13 @@
 """helpers.progress: notebooks marked done, lab checks recorded, a corrupt file kept aside, the grader silent."""
 
 import json
+from pathlib import Path
 
 import pytest
 
-from helpers import checks, progress
+from helpers import checks, course, progress
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
@@ -85,6 +88,20 @@ def test_grading_kernels_do_not_record(monkeypatch):
 def test_every_notebook_marks_itself_done_in_its_last_cell():
     import nbformat
 
-    for path in sorted((progress.ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         last = [c for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code"][-1]
         assert last.source.rstrip().endswith(f'progress.done("{path.stem}")'), f"{path.name}'s last cell does not mark it done"
+
+
+def test_the_course_list_names_every_notebook_in_order():
+    assert list(course.NOTEBOOKS) == sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_an_unwritable_folder_never_breaks_a_notebook(monkeypatch, tmp_path, capsys):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("LAB_PROGRESS_FILE", str(blocker / "progress.json"))  # its folder is a file
+    progress.done("01_single_neuron")
+    checks.check_sigmoid(lambda z: z, strict=False)
+    out = capsys.readouterr().out
+    assert "All checks passed." in out and "(progress not saved:" in out
