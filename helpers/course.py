@@ -25,6 +25,18 @@ NOTEBOOKS = (
 )
 
 
+# The labs in course order: their id (the notebook's file name) and title. The checks of lab
+# "labNN_..." live in helpers/checks/labNN.py; adding a lab is that module plus a row here.
+LABS = {
+    "lab01_neuron_and_gradient_descent": "Lab 01 · A neuron and gradient descent",
+    "lab02_backprop_from_scratch": "Lab 02 · Backpropagation from scratch",
+    "lab03_convolutions_and_cnns": "Lab 03 · Convolutions and CNNs",
+}
+
+# The key under which a lab notebook's metadata says which lab it is (read by the grader).
+METADATA_KEY = "deep_learning_lab"
+
+
 def colab_badge(path: str) -> str:
     """Markdown for an 'Open in Colab' badge for a notebook path inside the repository."""
     url = f"https://colab.research.google.com/github/{REPO}/blob/{BRANCH}/{path}"
