@@ -25,7 +25,6 @@ import gzip
 import hashlib
 import os
 import socket
-import tempfile
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -36,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from helpers import settings
+from helpers.files import write_atomic
 
 
 class DataUnavailable(RuntimeError):
@@ -320,31 +320,24 @@ def _digest(path: Path, algorithm: str) -> str:
     return digest.hexdigest()
 
 
-def sha256_of(path: Path) -> str:
-    """Return the hex sha256 of a file, read in chunks."""
-    return _digest(path, "sha256")
-
-
 def _download(url: str, target: Path, algorithm: str, expected: str) -> None:
     """Download url to target atomically, refusing a file whose checksum is not the expected one."""
-    handle, partial = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
-    try:
-        digest = hashlib.new(algorithm)
-        with os.fdopen(handle, "wb") as out, urllib.request.urlopen(url, timeout=_timeout()) as response:
+
+    def copy_checked(out) -> None:
+        digest, size = hashlib.new(algorithm), 0
+        with urllib.request.urlopen(url, timeout=_timeout()) as response:
             for chunk in iter(lambda: response.read(1 << 20), b""):
                 out.write(chunk)
                 digest.update(chunk)
+                size += len(chunk)
         got = digest.hexdigest()
         if got != expected:
-            size = os.path.getsize(partial)
             raise DataUnavailable(
                 f"{target.name} from {url} failed its checksum: expected {algorithm} {expected[:12]}..., "
                 f"got {got[:12]}... ({size:,} bytes)"
             )
-        os.replace(partial, target)
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
+
+    write_atomic(target, copy_checked, binary=True)
 
 
 def _fetch_file(source: Source, target: Path, algorithm: str, expected: str, member: str | None = None) -> None:

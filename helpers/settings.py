@@ -10,6 +10,7 @@ when TensorFlow sees a GPU and ``cpu`` otherwise. The test suite sets ``LAB_PROF
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import random
@@ -26,29 +27,40 @@ SEED = 42
 _GPU: dict[str, bool] = {}
 
 
-def _import_tensorflow_quietly():
-    """Import TensorFlow with file descriptor 2 sent to /dev/null: hides the C++ lines printed before logging starts."""
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"]
-    quiet_tensorflow()
+@contextlib.contextmanager
+def quiet_stderr():
+    """Send file descriptor 2 to /dev/null for a while: TensorFlow's C++ start-up lines ignore TF_CPP_MIN_LOG_LEVEL.
+
+    The one place the course silences TensorFlow: ``import_tensorflow()`` and the grader use it.
+    """
     sys.stderr.flush()
     saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 2)
     try:
-        import tensorflow as tf
-
-        tf.config.list_physical_devices("GPU")
+        yield
     finally:
         os.dup2(saved, 2)
         os.close(devnull)
         os.close(saved)
+
+
+def import_tensorflow():
+    """Import TensorFlow (once) with its C++ start-up lines hidden, and return it."""
+    if "tensorflow" in sys.modules:
+        return sys.modules["tensorflow"]
+    quiet_tensorflow()
+    with quiet_stderr():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices("GPU")  # the CUDA probe prints too
+    tf.get_logger().setLevel("ERROR")
     return tf
 
 
 def _gpu_visible() -> bool:
     if "answer" not in _GPU:
         try:
-            tf = _import_tensorflow_quietly()
+            tf = import_tensorflow()
             _GPU["answer"] = bool(tf.config.list_physical_devices("GPU"))
         except Exception:  # noqa: BLE001 - no TensorFlow means no GPU for us
             _GPU["answer"] = False
@@ -118,20 +130,6 @@ def plot_style() -> None:
     )
 
 
-class CellOrderError(RuntimeError):
-    """A cell ran before the cell that defines what it needs."""
-
-
-def require(*names: str, cell: str) -> None:
-    """Stop with a message naming the cell to run first when any of names is not defined yet."""
-    import __main__
-
-    missing = [name for name in names if not hasattr(__main__, name)]
-    if missing:
-        what = ", ".join(f"`{name}`" for name in missing)
-        raise CellOrderError(f"{what} not defined yet: run the cell '{cell}' first (or Run > Run All Above Selected Cell).")
-
-
 def _hint_on_name_error() -> None:
     """In IPython, add a one-line hint under a NameError: the name probably lives in a cell not run yet."""
     try:
@@ -158,21 +156,16 @@ def setup(seed: int = SEED, tensorflow: bool = True) -> None:
     versions = [f"Python {platform.python_version()}"]
     device = "CPU"
     if tensorflow:
-        tf = _import_tensorflow_quietly()
+        tf = import_tensorflow()
         import keras
 
         tf.config.experimental.enable_tensor_float_32_execution(False)  # exact float32 products on GPUs: from-scratch checks hold
 
-        tf.get_logger().setLevel("ERROR")
         versions += [f"TensorFlow {tf.__version__}", f"Keras {keras.__version__}"]
         if tf.config.list_physical_devices("GPU"):
             device = "GPU"
     seed_everything(seed)
     plot_style()
     _hint_on_name_error()
-    from helpers import data
-
-    online = "online" if data.online() else "offline (stand-ins)"
     place = " | Colab" if in_colab() else ""
-    line = f"Deep Learning Lab | profile {name} | {', '.join(versions)} | {device} | data {online}{place}"
-    print(line)
+    print(f"Deep Learning Lab | profile {name} | {', '.join(versions)} | {device}{place}")

@@ -31,15 +31,33 @@ def test_unset_profile_is_chosen_by_hardware(monkeypatch):
     assert settings.profile() == "gpu"
 
 
-def test_setup_prints_one_line_with_profile_versions_device_and_data(monkeypatch, capsys):
+def test_setup_prints_one_line_with_profile_versions_and_device_and_opens_no_socket(monkeypatch, capsys):
+    import socket
+
+    def no_network(*args, **kwargs):
+        raise AssertionError("settings.setup() opened a network connection")
+
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(socket.socket, "connect", no_network)
     monkeypatch.setenv("LAB_PROFILE", "smoke")
     monkeypatch.setenv("LAB_OFFLINE", "1")
     assert settings.setup() is None
     out = capsys.readouterr().out.strip().splitlines()
     assert len(out) == 1
     line = out[0]
-    for part in ("profile smoke", "TensorFlow", "Keras", "CPU", "data offline"):
+    for part in ("profile smoke", "TensorFlow", "Keras", "CPU"):
         assert part in line
+    assert "data" not in line, "only a notebook that loads data says where its data comes from"
+
+
+def test_settings_imports_nothing_from_helpers():
+    import ast
+    import inspect
+
+    tree = ast.parse(inspect.getsource(settings))
+    imported = {alias.name for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    imported |= {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert not any(name.startswith("helpers") for name in imported), imported
 
 
 def test_setup_seeds_numpy_and_keras(monkeypatch):
@@ -53,16 +71,6 @@ def test_setup_seeds_numpy_and_keras(monkeypatch):
     second = np.random.rand(3), keras.random.uniform((3,)).numpy()
     np.testing.assert_array_equal(first[0], second[0])
     np.testing.assert_array_equal(first[1], second[1])
-
-
-def test_require_names_the_cell_to_run_first(monkeypatch):
-    import __main__
-
-    monkeypatch.delattr(__main__, "model", raising=False)
-    with pytest.raises(settings.CellOrderError, match=r"`model` not defined yet: run the cell 'Train the MLP' first"):
-        settings.require("model", cell="Train the MLP")
-    monkeypatch.setattr(__main__, "model", object(), raising=False)
-    settings.require("model", cell="Train the MLP")  # defined: nothing happens
 
 
 def test_a_name_error_in_a_kernel_gets_a_hint_to_run_the_cells_above():
