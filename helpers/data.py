@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-from helpers import settings
+from helpers import settings, standins
 from helpers.files import write_atomic
 
 
@@ -76,7 +76,7 @@ class Source:
     license: str
     citation: str
     standin_title: str
-    parse: Callable[[Path], tuple] = field(repr=False)
+    parse: Callable[[Path], tuple] | None = field(repr=False)  # None: nothing to parse, the data ships in a package
     standin: Callable[[], tuple] = field(repr=False)
     class_names: tuple = ()
     standin_class_names: tuple | None = None  # when the stand-in's classes differ from the real ones
@@ -124,93 +124,6 @@ def _parse_fashion_folder(folder: Path) -> tuple:
     return tuple(parts)
 
 
-# --- stand-ins the course makes itself ------------------------------------------------------
-
-
-def _digits_8x8() -> tuple:
-    from sklearn.datasets import load_digits
-
-    digits = load_digits()
-    images = (digits.images * (255.0 / 16.0)).round().astype(np.uint8)
-    labels = digits.target.astype(np.uint8)
-    order = np.random.default_rng(0).permutation(len(labels))
-    images, labels = images[order], labels[order]
-    n_train = 1437  # 80 % of 1,797
-    return images[:n_train], labels[:n_train], images[n_train:], labels[n_train:]
-
-
-def _digits_as_mnist() -> tuple:
-    """scikit-learn's 1,797 real handwritten 8x8 digits, resized to 20x20 and centred in 28x28."""
-    from scipy.ndimage import zoom
-
-    x_train, y_train, x_test, y_test = _digits_8x8()
-
-    def to_28(images: np.ndarray) -> np.ndarray:
-        big = zoom(images.astype(np.float32), (1, 2.5, 2.5), order=1)
-        big = np.clip(big, 0, 255).round().astype(np.uint8)
-        return np.pad(big, ((0, 0), (4, 4), (4, 4)))
-
-    return to_28(x_train), y_train, to_28(x_test), y_test
-
-
-SHAPE_NAMES = ("disk", "square", "triangle", "plus", "ring", "cross", "frame", "equals", "L", "T")
-
-
-def _shape_masks(u: np.ndarray, v: np.ndarray, t: np.ndarray) -> list:
-    """Boolean masks of the ten stand-in shapes in a shape's own coordinates (u, v in [-1, 1])."""
-    rho = np.sqrt(u**2 + v**2)
-    box = np.maximum(np.abs(u), np.abs(v))
-    inside = box < 0.9
-    return [
-        rho < 0.9,  # disk
-        box < 0.75,  # square
-        (v < 0.7) & (np.abs(u) < (v + 0.9) * 0.55),  # triangle, apex up
-        ((np.abs(u) < t) | (np.abs(v) < t)) & inside,  # plus
-        (rho < 0.95) & (rho > 0.95 - 2 * t),  # ring
-        ((np.abs(u - v) < 1.4 * t) | (np.abs(u + v) < 1.4 * t)) & inside,  # cross (an X)
-        inside & (box > 0.9 - 2 * t),  # frame (a hollow square)
-        ((np.abs(v - 0.45) < t) | (np.abs(v + 0.45) < t)) & inside,  # equals sign
-        ((u < -0.9 + 2 * t) | (v > 0.9 - 2 * t)) & inside,  # L
-        ((v < -0.9 + 2 * t) | (np.abs(u) < t)) & inside,  # T
-    ]
-
-
-def _shapes(n: int, seed: int) -> tuple:
-    """n noisy 28x28 silhouettes of 10 shapes, randomly placed, sized, turned and lit."""
-    from scipy.ndimage import gaussian_filter
-
-    rng = np.random.default_rng(seed)
-    labels = rng.integers(0, 10, n).astype(np.uint8)
-    grid = np.arange(28, dtype=np.float32)[None, :]
-    cy, cx = rng.uniform(9, 19, (2, n, 1, 1)).astype(np.float32)
-    radius = rng.uniform(6, 10, (n, 1, 1)).astype(np.float32)
-    angle = rng.uniform(-0.3, 0.3, (n, 1, 1)).astype(np.float32)  # radians: about +-17 degrees
-    thickness = rng.uniform(0.18, 0.3, (n, 1, 1)).astype(np.float32)
-    dy, dx = (grid[..., None] - cy) / radius, (grid - cx) / radius
-    u = np.cos(angle) * dx + np.sin(angle) * dy
-    v = -np.sin(angle) * dx + np.cos(angle) * dy
-    masks = _shape_masks(u, v, thickness)
-    images = np.zeros((n, 28, 28), dtype=np.float32)
-    for k in range(10):
-        chosen = labels == k
-        images[chosen] = masks[k][chosen]
-    images *= rng.uniform(0.5, 1.0, (n, 1, 1)).astype(np.float32)
-    images = gaussian_filter(images, sigma=(0, 0.8, 0.8))
-    images += rng.normal(0, 0.12, images.shape).astype(np.float32)
-    return (np.clip(images, 0, 1) * 255).round().astype(np.uint8), labels
-
-
-def _shapes_standin() -> tuple:
-    """The Fashion-MNIST stand-in: 6,000 training and 1,000 test silhouettes made by the course (seeded)."""
-    x_train, y_train = _shapes(6000, seed=0)
-    x_test, y_test = _shapes(1000, seed=1)
-    return x_train, y_train, x_test, y_test
-
-
-def _not_downloadable(path: Path) -> tuple:  # pragma: no cover - never called
-    raise AssertionError("this dataset ships in a package")
-
-
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
@@ -226,7 +139,7 @@ DATASETS: dict[str, Source] = {
         citation="Y. LeCun, C. Cortes, C. J. C. Burges, The MNIST database of handwritten digits",
         standin_title="scikit-learn's 1,797 real handwritten digits, resized to 28x28",
         parse=_parse_keras_npz,
-        standin=_digits_as_mnist,
+        standin=standins.digits_as_mnist,
         class_names=DIGIT_NAMES,
     ),
     "digits": Source(
@@ -239,8 +152,8 @@ DATASETS: dict[str, Source] = {
         license="CC BY 4.0",
         citation="E. Alpaydin, C. Kaynak, Optical Recognition of Handwritten Digits, UCI ML Repository",
         standin_title="(none needed: ships with scikit-learn)",
-        parse=_not_downloadable,
-        standin=_digits_8x8,
+        parse=None,
+        standin=standins.digits_8x8,
         class_names=DIGIT_NAMES,
     ),
     "fashion_mnist": Source(
@@ -254,9 +167,9 @@ DATASETS: dict[str, Source] = {
         citation="H. Xiao, K. Rasul, R. Vollgraf, Fashion-MNIST: a novel image dataset for benchmarking machine learning algorithms, arXiv:1708.07747",
         standin_title="course-generated 28x28 silhouettes of 10 shapes (not clothing), 6,000 train / 1,000 test",
         parse=_parse_fashion_folder,
-        standin=_shapes_standin,
+        standin=standins.silhouettes_standin,
         class_names=FASHION_NAMES,
-        standin_class_names=SHAPE_NAMES,
+        standin_class_names=standins.SILHOUETTE_NAMES,
         members=(  # MD5s from the table in github.com/zalandoresearch/fashion-mnist's README
             ("train-images-idx3-ubyte.gz", "8d4fb7e6c68d591d4c3dfef9ec88bf0d"),
             ("train-labels-idx1-ubyte.gz", "25c81989df183df01b3e8a0aad5dffbe"),

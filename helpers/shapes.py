@@ -46,18 +46,6 @@ class Shapes:
             f"{n_objects} objects, classes {list(self.class_names[1:])})"
         )
 
-    def subset(self, index) -> Shapes:
-        """The images picked by a slice or an array of indices, with their labels."""
-        picked = np.arange(len(self))[index]
-        return Shapes(
-            self.images[picked],
-            [self.boxes[i] for i in picked],
-            [self.classes[i] for i in picked],
-            self.masks[picked],
-            self.instances[picked],
-            self.class_names,
-        )
-
 
 def _check_whole(name: str, value, low: int) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < low:

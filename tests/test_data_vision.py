@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from scipy.signal import correlate2d
 
-from helpers import data, widgets
+from helpers import data, standins, widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -131,11 +131,11 @@ def test_multi_file_download_checks_every_member_against_its_md5(member_mirror, 
     (member_mirror["cache"] / "train-images-idx3-ubyte.gz").unlink()
     with pytest.raises(data.DataUnavailable, match="train-images-idx3-ubyte.gz from .* failed its checksum: expected md5"):
         data.load("fashion_mnist", allow_standin=False)
-    assert data.load("fashion_mnist").class_names == list(data.SHAPE_NAMES), "the stand-in keeps its own class names"
+    assert data.load("fashion_mnist").class_names == list(standins.SILHOUETTE_NAMES), "the stand-in keeps its own class names"
 
 
 def test_every_standin_shape_class_is_drawn_and_distinct():
-    images, labels = data._shapes(500, seed=3)
+    images, labels = standins.silhouettes(500, seed=3)
     means = np.stack([images[labels == k].mean(axis=0) for k in range(10)])
     distances = np.abs(means[:, None] - means[None]).mean(axis=(2, 3))
     assert (distances + np.eye(10) * 1e9).min() > 2.0, "two stand-in classes look the same on average"
