@@ -8,7 +8,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 LABS := $(sort $(wildcard labs/*.ipynb))
 KERNEL := deep-learning-lab
 
-.PHONY: lab test lint unit notebooks compat outputs bench labs clean-venv env
+.PHONY: lab test lint unit browser grader notebooks compat outputs bench labs clean-venv env
 
 env: $(STAMP)
 
@@ -25,25 +25,34 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
 
 # Everything CI checks, offline and in the smoke profile.
-test: $(STAMP) lint unit notebooks compat
+test: $(STAMP) lint unit browser grader notebooks compat
 
 lint: $(STAMP)
-	$(BIN)/ruff check helpers tests tools notebooks labs
+	$(BIN)/ruff check helpers grader tests tools notebooks labs
 	$(BIN)/python tools/stamp.py --check
-	$(BIN)/python -m helpers.labs --check
+	$(BIN)/python tools/exports.py --check
+	$(BIN)/python tools/labs.py --check
 
+# The unit tests; the browser tests (marker browser) and the grader's (marker grader) have their own targets.
 unit: $(STAMP)
-	LAB_PROFILE=smoke LAB_OFFLINE=1 $(BIN)/python -m pytest tests -q
+	LAB_PROFILE=smoke LAB_OFFLINE=1 $(BIN)/python -m pytest tests -q -m "not browser and not grader"
+
+browser: $(STAMP)
+	LAB_PROFILE=smoke LAB_OFFLINE=1 $(BIN)/python -m pytest tests -q -m browser
+
+grader: $(STAMP)
+	LAB_PROFILE=smoke LAB_OFFLINE=1 $(BIN)/python -m pytest tests -q -m grader
 
 notebooks: $(STAMP)
 	LAB_PROFILE=smoke LAB_OFFLINE=1 $(BIN)/python -m pytest -q --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg $(NOTEBOOKS) $(LABS)
 
-# Colab's versions (colab-pins.txt) on Colab's Python when this machine has it: helpers' unit
-# tests and the Part I notebooks, smoke profile, offline.
+# Colab's versions (colab-pins.txt, ipywidgets 7.7.1) on Colab's Python when this machine has it:
+# helpers' unit tests (every widget starts drawn) and every notebook with a widget from
+# helpers.widgets (all of them, by the standard), smoke profile, offline.
 COLAB_VENV := .venv-colab
 COLAB_PYTHON ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.13*/bin/python3.13) $(shell command -v python3.13 2>/dev/null) $(PYTHON))
-PART_ONE := $(sort $(wildcard notebooks/0[0-6]_*.ipynb))
+WIDGET_NOTEBOOKS := $(shell grep -l 'from helpers import [^"]*widgets' $(NOTEBOOKS))
 
 $(COLAB_VENV)/.installed: pyproject.toml colab-pins.txt
 	test -x $(COLAB_VENV)/bin/python || $(COLAB_PYTHON) -m venv $(COLAB_VENV)
@@ -54,7 +63,7 @@ compat: $(COLAB_VENV)/.installed
 	@$(COLAB_VENV)/bin/python -c 'import sys, tensorflow as tf, keras, ipywidgets; print("compat:", "Python", sys.version.split()[0], "TensorFlow", tf.__version__, "Keras", keras.__version__, "ipywidgets", ipywidgets.__version__)'
 	LAB_PROFILE=smoke LAB_OFFLINE=1 $(COLAB_VENV)/bin/python -m pytest -q tests/test_settings.py tests/test_data.py tests/test_scratch.py tests/test_plots_widgets.py
 	LAB_PROFILE=smoke LAB_OFFLINE=1 $(COLAB_VENV)/bin/python -m pytest -q --nbval-lax --nbval-current-env \
-		--nbval-sanitize-with tests/nbval_sanitize.cfg $(PART_ONE)
+		--nbval-sanitize-with tests/nbval_sanitize.cfg $(WIDGET_NOTEBOOKS)
 
 # Re-run every notebook in the cpu profile and store its outputs (what a Binder learner sees).
 outputs: $(STAMP)
@@ -72,4 +81,4 @@ clean-venv:
 
 # Regenerate the labs' student notebooks (labs/*.ipynb) from their sources in labs/source/.
 labs: $(STAMP)
-	$(BIN)/python -m helpers.labs
+	$(BIN)/python tools/labs.py

@@ -47,9 +47,9 @@ class Dataset:
     """A loaded dataset: train and test arrays, class names, and where they came from."""
 
     name: str
-    x_train: np.ndarray
+    X_train: np.ndarray
     y_train: np.ndarray
-    x_test: np.ndarray
+    X_test: np.ndarray
     y_test: np.ndarray
     class_names: list
     source: str
@@ -58,8 +58,8 @@ class Dataset:
     def __repr__(self) -> str:
         kind = "offline stand-in" if self.is_standin else "real"
         return (
-            f"Dataset({self.name!r}, {kind}: {self.source}; x_train {self.x_train.shape}, "
-            f"x_test {self.x_test.shape}, {len(self.class_names)} classes)"
+            f"Dataset({self.name!r}, {kind}: {self.source}; X_train {self.X_train.shape}, "
+            f"X_test {self.X_test.shape}, {len(self.class_names)} classes)"
         )
 
 
@@ -339,12 +339,12 @@ def load(name: str, max_train: int | None = None, max_test: int | None = None, a
                 raise DataUnavailable(f"{source.title} is unavailable: {why}") from None
             print(f"Offline stand-in: {source.standin_title} instead of {source.title} ({why}).")
             parts, origin, standin = source.standin(), source.standin_title, True
-    x_train, y_train, x_test, y_test = parts
+    X_train, y_train, X_test, y_test = parts
     return Dataset(
         name=name,
-        x_train=x_train[:max_train],
+        X_train=X_train[:max_train],
         y_train=y_train[:max_train],
-        x_test=x_test[:max_test],
+        X_test=X_test[:max_test],
         y_test=y_test[:max_test],
         class_names=list(source.standin_class_names or source.class_names) if standin else list(source.class_names),
         source=origin,

@@ -1,7 +1,8 @@
 """A learner's progress through the course: which notebooks passed their closing checks, which lab checks pass.
 
 Each notebook's last cell calls ``progress.done(name)`` once its assertions hold; every lab check
-that runs in a learner's notebook records whether it passed. Both go to one small JSON file,
+that runs in a learner's notebook records whether it passed (``record_check``, with the lab's
+number of checks, so this module needs nothing from ``helpers.checks``). Both go to one small JSON file,
 ``~/.local/share/deep-learning-lab/progress.json`` (``LAB_PROGRESS_FILE`` moves it; set it to
 ``off`` to record nothing). ``show()``, in the landing notebook, prints the whole course with a
 mark against each notebook and lab.
@@ -11,11 +12,11 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from helpers.course import NOTEBOOKS
+from helpers.course import LABS, NOTEBOOKS
+from helpers.files import write_atomic
 
 VERSION = 1
 
@@ -62,19 +63,9 @@ def _save(state: dict) -> None:
         return
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        handle, partial = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+        write_atomic(path, lambda out: json.dump(state, out, indent=1, sort_keys=True))
     except OSError as error:
         print(f"(progress not saved: {error})")
-        return
-    try:
-        with os.fdopen(handle, "w") as out:
-            json.dump(state, out, indent=1, sort_keys=True)
-        os.replace(partial, path)  # atomic: a crash mid-write leaves the old file whole
-    except OSError as error:
-        print(f"(progress not saved: {error})")
-    finally:
-        if os.path.exists(partial):
-            os.unlink(partial)
 
 
 def _now() -> str:
@@ -94,31 +85,36 @@ def done(notebook: str) -> None:
     print(f"All checks passed. {notebook} is marked done in your progress (00_start_here shows the course).")
 
 
-def record_check(lab: str, check: str, passed: bool) -> None:
-    """Record a lab check's latest result (called by helpers.checks when a check runs in a notebook)."""
+def record_check(lab: str, check: str, passed: bool, *, out_of: int) -> None:
+    """Record a lab check's latest result, and how many checks the lab has (a check calls this when record=True)."""
+    if lab not in LABS:
+        raise ValueError(f"unknown lab {lab!r}; expected one of: {', '.join(LABS)}.")
+    if not isinstance(out_of, int) or out_of < 1:
+        raise ValueError(f"out_of is the number of checks in {lab}, a positive whole number; got {out_of!r}.")
     if progress_file() is None:
         return
     state = load()
-    state["labs"].setdefault(lab, {})[check] = {"passed": bool(passed), "at": _now()}
+    results = state["labs"].setdefault(lab, {})
+    results[check] = {"passed": bool(passed), "at": _now()}
+    for entry in results.values():  # the lab's current number of checks, on every entry
+        entry["out_of"] = out_of
     _save(state)
 
 
 def rows() -> list[dict]:
     """One row per notebook and lab, in course order, with its state."""
-    from helpers import checks
-
     state = load()
     table = []
     for name in NOTEBOOKS:
         entry = state["notebooks"].get(name)
         mark = f"done {entry['passed']} ({entry['profile']} profile)" if entry else "not yet"
         table.append({"item": name, "kind": "notebook", "state": mark, "done": bool(entry)})
-    for lab, info in checks.LABS.items():
-        results = state["labs"].get(lab, {})
-        names = [name for name, _ in info["checks"]]
-        passed = sum(1 for name in names if results.get(name, {}).get("passed"))
-        mark = "not started" if not results else f"{passed} of {len(names)} checks pass"
-        table.append({"item": lab, "kind": "lab", "state": mark, "done": passed == len(names)})
+    for lab in LABS:
+        entries = list(state["labs"].get(lab, {}).values())
+        passed = sum(1 for entry in entries if entry.get("passed"))
+        out_of = max([entry.get("out_of", 0) for entry in entries] + [len(entries)])  # len: a file from before out_of
+        mark = f"{passed} of {out_of} checks pass" if entries else "not started"
+        table.append({"item": lab, "kind": "lab", "state": mark, "done": bool(entries) and passed >= out_of})
     return table
 
 

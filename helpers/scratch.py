@@ -1,8 +1,10 @@
-"""NumPy from-scratch code that the Part I notebooks write out first and reuse later.
+"""NumPy from-scratch code that the notebooks write out first and reuse later.
 
-Each function says which notebook writes it out. Names follow the course's naming guide:
-``X`` inputs (one row per example), ``y`` targets, ``y_hat`` predictions, ``w``/``b`` or
-``W``/``b`` parameters, ``lr`` the learning rate, ``num_epochs`` passes over the data.
+Each function says which notebook writes it out. The definitions of 03 and 07 are copies of the
+notebook cells that start with ``# export: helpers/scratch.py``: change them there, then run
+``python tools/exports.py`` (``make lint`` fails while the two differ). Names follow the
+course's naming guide: ``X`` inputs (one row per example), ``y`` targets, ``y_hat`` predictions,
+``w``/``b`` or ``W``/``b`` parameters, ``lr`` the learning rate, ``num_epochs`` passes over the data.
 """
 
 from __future__ import annotations
@@ -55,12 +57,12 @@ def mse(y, y_hat):
     return float(np.mean((y - y_hat) ** 2))
 
 
-def binary_cross_entropy(y, p, eps=1e-7):
-    """Mean binary cross-entropy of labels y in {0, 1} and probabilities p. Written out in 02."""
-    y, p = np.asarray(y, float), np.clip(np.asarray(p, float), eps, 1 - eps)
-    if y.shape != p.shape:
-        raise ValueError(f"binary_cross_entropy needs y and p of the same shape; got {y.shape} and {p.shape}.")
-    return float(-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p)))
+def binary_cross_entropy(y, y_hat, eps=1e-7):
+    """Mean binary cross-entropy of labels y in {0, 1} and probabilities y_hat. Written out in 02."""
+    y, y_hat = np.asarray(y, float), np.clip(np.asarray(y_hat, float), eps, 1 - eps)
+    if y.shape != y_hat.shape:
+        raise ValueError(f"binary_cross_entropy needs y and y_hat of the same shape; got {y.shape} and {y_hat.shape}.")
+    return float(-np.mean(y * np.log(y_hat) + (1 - y) * np.log(1 - y_hat)))
 
 
 def gradient_descent(grad, start, lr, num_steps):
@@ -79,18 +81,19 @@ def gradient_descent(grad, start, lr, num_steps):
 class Value:
     """A scalar that remembers how it was computed, so backward() can apply the chain rule. Written out in 03."""
 
-    def __init__(self, data, _children=(), _op=""):
+    def __init__(self, data, parents=(), op="", label=""):
         self.data = float(data)
-        self.grad = 0.0
-        self._backward = lambda: None
-        self._prev = set(_children)
-        self._op = _op
+        self.grad = 0.0  # dL/d(this value); backward() fills it in
+        self._parents = parents  # the Values this one was computed from
+        self._op = op  # the operation that made it, for printing
+        self.label = label  # an optional name, for printing
+        self._backward = lambda: None  # passes self.grad on to the parents
 
     def __add__(self, other):
         other = other if isinstance(other, Value) else Value(other)
         out = Value(self.data + other.data, (self, other), "+")
 
-        def _backward():
+        def _backward():  # d(s + o)/ds = 1, d(s + o)/do = 1
             self.grad += out.grad
             other.grad += out.grad
 
@@ -101,7 +104,7 @@ class Value:
         other = other if isinstance(other, Value) else Value(other)
         out = Value(self.data * other.data, (self, other), "*")
 
-        def _backward():
+        def _backward():  # d(s * o)/ds = o, d(s * o)/do = s
             self.grad += other.data * out.grad
             other.grad += self.data * out.grad
 
@@ -113,57 +116,54 @@ class Value:
             raise ValueError(f"Value ** k needs a plain number k, got {type(k).__name__}.")
         out = Value(self.data**k, (self,), f"**{k}")
 
-        def _backward():
+        def _backward():  # d(s**k)/ds = k * s**(k-1)
             self.grad += k * self.data ** (k - 1) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def _unary(self, value, local_derivative, op):
+        """A one-input operation whose derivative is already known as a number."""
+        out = Value(value, (self,), op)
+
+        def _backward():
+            self.grad += local_derivative * out.grad
 
         out._backward = _backward
         return out
 
     def tanh(self):
         t = math.tanh(self.data)
-        out = Value(t, (self,), "tanh")
-
-        def _backward():
-            self.grad += (1 - t**2) * out.grad
-
-        out._backward = _backward
-        return out
+        return self._unary(t, 1 - t**2, "tanh")
 
     def relu(self):
-        out = Value(max(0.0, self.data), (self,), "relu")
-
-        def _backward():
-            self.grad += (out.data > 0) * out.grad
-
-        out._backward = _backward
-        return out
+        return self._unary(max(0.0, self.data), float(self.data > 0), "relu")
 
     def exp(self):
         e = math.exp(self.data)
-        out = Value(e, (self,), "exp")
+        return self._unary(e, e, "exp")  # the derivative of exp is exp itself
 
-        def _backward():
-            self.grad += e * out.grad
-
-        out._backward = _backward
-        return out
-
-    def backward(self):
-        """Set .grad of every Value this one depends on, in reverse topological order."""
+    def topological_order(self):
+        """Every Value this one depends on, each listed after its parents."""
         order, seen = [], set()
 
-        def visit(v):
-            if v not in seen:
-                seen.add(v)
-                for child in v._prev:
-                    visit(child)
-                order.append(v)
+        def visit(node):
+            if node not in seen:
+                seen.add(node)
+                for parent in node._parents:
+                    visit(parent)
+                order.append(node)
 
         visit(self)
-        self.grad = 1.0
-        for v in reversed(order):
-            v._backward()
+        return order
 
+    def backward(self):
+        """Fill in .grad of every Value this one depends on (call it on the loss)."""
+        self.grad = 1.0
+        for node in reversed(self.topological_order()):
+            node._backward()
+
+    # Everything else is built from the operations above, so it needs no backward of its own.
     def __neg__(self):
         return self * -1
 
@@ -173,38 +173,38 @@ class Value:
     def __truediv__(self, other):
         return self * other**-1
 
-    __radd__ = __add__
-    __rmul__ = __mul__
+    def __radd__(self, other):  # 2 + v
+        return self + other
 
-    def __rsub__(self, other):
-        return other + (-self)
+    def __rmul__(self, other):  # 2 * v
+        return self * other
 
-    def __rtruediv__(self, other):
-        return other * self**-1
+    def __rsub__(self, other):  # 2 - v
+        return (-self) + other
+
+    def __rtruediv__(self, other):  # 2 / v
+        return self**-1 * other
 
     def __repr__(self):
-        return f"Value(data={self.data:.4f}, grad={self.grad:.4f})"
+        return f"Value({self.label or self._op or 'leaf'}: data={self.data:.4f}, grad={self.grad:.4f})"
 
 
 class Dense:
-    """A fully connected layer with forward() and backward() written out in NumPy (03_backpropagation)."""
+    """A fully connected layer, Z = X @ W + b, with its backward pass in NumPy. Written out in 03_backpropagation."""
 
-    def __init__(self, n_in, n_out, rng=None):
-        rng = np.random.default_rng(0) if rng is None else rng
+    def __init__(self, n_in, n_out, rng):
         self.W = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_in, n_out))  # He initialisation
         self.b = np.zeros(n_out)
-        self.dW = np.zeros_like(self.W)
-        self.db = np.zeros_like(self.b)
+        self.dW, self.db = np.zeros_like(self.W), np.zeros_like(self.b)
 
     def forward(self, X):
-        X = np.asarray(X, dtype=float)
-        if X.ndim != 2 or X.shape[1] != self.W.shape[0]:
-            raise ValueError(f"Dense expects X of shape (n, {self.W.shape[0]}); got {X.shape}.")
-        self.X = X
-        return X @ self.W + self.b
+        self.X = np.asarray(X, dtype=float)  # kept for the backward pass
+        if self.X.ndim != 2 or self.X.shape[1] != self.W.shape[0]:
+            raise ValueError(f"Dense expects X of shape (n, {self.W.shape[0]}); got {self.X.shape}.")
+        return self.X @ self.W + self.b
 
     def backward(self, d_out):
-        """Given dLoss/d(output), store dW and db and return dLoss/dX."""
+        """Given dL/dZ, store dL/dW and dL/db, and return dL/dX for the layer below."""
         self.dW = self.X.T @ d_out
         self.db = d_out.sum(axis=0)
         return d_out @ self.W.T
@@ -219,27 +219,25 @@ class Dense:
 def softmax(logits):
     """Row-wise softmax, shifted by the row max for numerical safety. Written out in 03."""
     z = np.asarray(logits, dtype=float)
-    z = z - z.max(axis=-1, keepdims=True)
-    e = np.exp(z)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
 def softmax_cross_entropy(logits, y):
     """Mean cross-entropy of integer labels y under softmax(logits), and its gradient wrt logits. Written out in 03."""
-    logits = np.asarray(logits, dtype=float)
-    y = np.asarray(y)
-    if logits.ndim != 2 or y.shape != (logits.shape[0],):
+    logits, y = np.asarray(logits, dtype=float), np.asarray(y)
+    if logits.ndim != 2 or y.shape != (len(logits),):
         raise ValueError(f"softmax_cross_entropy expects logits (n, classes) and labels (n,); got {logits.shape} and {y.shape}.")
+    n = len(y)
     p = softmax(logits)
-    n = logits.shape[0]
     loss = float(-np.mean(np.log(p[np.arange(n), y] + 1e-12)))
     d_logits = p.copy()
-    d_logits[np.arange(n), y] -= 1
+    d_logits[np.arange(n), y] -= 1  # p - one_hot(y)
     return loss, d_logits / n
 
 
 class MLP:
-    """Dense -> ReLU -> ... -> Dense, trained with plain mini-batch SGD (written out in 03_backpropagation)."""
+    """Dense -> ReLU -> ... -> Dense, trained with plain mini-batch SGD. Written out in 03_backpropagation."""
 
     def __init__(self, sizes, seed=0):
         if len(sizes) < 2:
@@ -248,16 +246,18 @@ class MLP:
         self.layers = [Dense(n_in, n_out, rng) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
 
     def forward(self, X):
+        """Return the logits; remember the ReLU masks for backward()."""
         self._masks = []
         h = X
         for layer in self.layers[:-1]:
             z = layer.forward(h)
             mask = z > 0
             self._masks.append(mask)
-            h = z * mask
+            h = z * mask  # ReLU
         return self.layers[-1].forward(h)
 
     def backward(self, d_logits):
+        """Fill in every layer's dW and db, from dL/d(logits)."""
         d = self.layers[-1].backward(d_logits)
         for layer, mask in zip(reversed(self.layers[:-1]), reversed(self._masks)):
             d = layer.backward(d * mask)
@@ -269,21 +269,21 @@ class MLP:
         return [g for layer in self.layers for g in layer.gradients()]
 
     def train_step(self, X, y, lr):
-        """One SGD step on a batch; returns the batch loss."""
+        """One SGD step on a mini-batch; returns its loss."""
         loss, d_logits = softmax_cross_entropy(self.forward(X), y)
         self.backward(d_logits)
         for p, g in zip(self.parameters(), self.gradients()):
-            p -= lr * g
+            p -= lr * g  # in place, so the layers see the new values
         return loss
 
     def fit(self, X, y, num_epochs, lr=0.1, batch_size=64, seed=0):
-        """Train for num_epochs of shuffled mini-batches; return the mean loss of each epoch."""
+        """Train on shuffled mini-batches; return the mean loss of each epoch."""
         rng = np.random.default_rng(seed)
         history = []
         for _ in range(num_epochs):
             order = rng.permutation(len(X))
-            losses = [self.train_step(X[idx], y[idx], lr) for idx in np.array_split(order, max(1, len(X) // batch_size))]
-            history.append(float(np.mean(losses)))
+            batches = np.array_split(order, max(1, len(X) // batch_size))
+            history.append(float(np.mean([self.train_step(X[idx], y[idx], lr) for idx in batches])))
         return history
 
     def predict(self, X):
@@ -307,7 +307,46 @@ def numerical_gradient(f, x, eps=1e-6):
 
 def relative_error(a, b):
     """max |a - b| / max(|a| + |b|, tiny): how far two gradients disagree. Written out in 03."""
-    a, b = np.asarray(a, float), np.asarray(b, float)
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     if a.shape != b.shape:
         raise ValueError(f"relative_error needs arrays of the same shape; got {a.shape} and {b.shape}.")
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
+
+
+# --- 07_convolutions ------------------------------------------------------------------------
+
+
+def same_padding(n, k, s):
+    """Zeros (before, after) that 'same' padding adds along a dimension of size n. Written out in 07_convolutions."""
+    n_out = -(-n // s)  # ceil(n / s)
+    total = max((n_out - 1) * s + k - n, 0)
+    return total // 2, total - total // 2
+
+
+def conv2d(X, W, b, stride=1, padding="valid"):
+    """A Conv2D layer's forward pass: X (n, H, W, C_in), W (k, k, C_in, C_out), b (C_out,). Written out in 07_convolutions."""
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}.")
+    if X.ndim != 4 or W.ndim != 4 or X.shape[3] != W.shape[2]:
+        raise ValueError(f"conv2d expects X (n, H, W, C_in) and W (k, k, C_in, C_out); got X {X.shape} and W {W.shape}.")
+    k_rows, k_cols = W.shape[:2]
+    if padding == "same":
+        X = np.pad(X, [(0, 0), same_padding(X.shape[1], k_rows, stride), same_padding(X.shape[2], k_cols, stride), (0, 0)])
+    out_rows = (X.shape[1] - k_rows) // stride + 1
+    out_cols = (X.shape[2] - k_cols) // stride + 1
+    Y = np.zeros((X.shape[0], out_rows, out_cols, W.shape[3]))
+    for i in range(k_rows):
+        for j in range(k_cols):
+            patch = X[:, i : i + stride * out_rows : stride, j : j + stride * out_cols : stride, :]
+            Y += patch @ W[i, j]  # (n, rows, cols, C_in) @ (C_in, C_out): sum over input channels
+    return Y + b
+
+
+def max_pool2d(X, pool_size=2):
+    """Max pooling with pool_size x pool_size windows and stride pool_size on X (n, H, W, C). Written out in 07_convolutions."""
+    if X.ndim != 4 or pool_size < 1:
+        raise ValueError(f"max_pool2d expects X (n, H, W, C) and pool_size >= 1; got X {X.shape} and pool_size {pool_size}.")
+    n, rows, cols, channels = X.shape
+    rows, cols = rows // pool_size, cols // pool_size
+    blocks = X[:, : rows * pool_size, : cols * pool_size].reshape(n, rows, pool_size, cols, pool_size, channels)
+    return blocks.max(axis=(2, 4))

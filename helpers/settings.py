@@ -2,7 +2,7 @@
 
 A notebook never hard-codes its epochs or sample counts; it writes them once at the top::
 
-    EPOCHS = settings.pick(smoke=2, cpu=20, gpu=40)
+    NUM_EPOCHS = settings.pick(smoke=2, cpu=20, gpu=40)
 
 The profile comes from the environment variable ``LAB_PROFILE``. Left unset, it is ``gpu``
 when TensorFlow sees a GPU and ``cpu`` otherwise. The test suite sets ``LAB_PROFILE=smoke``.

@@ -4,7 +4,7 @@
 a second) and returns images together with every label the vision notebooks need: boxes and
 classes (09 · Object detection), semantic masks and instance-id maps (10 · Segmentation).
 
-Conventions, the same in helpers/vision.py:
+Conventions, the same in helpers/metrics.py:
 
 - a pixel ``(row, col)`` covers the square ``[col, col + 1) x [row, row + 1)``, so a box
   ``(x1, y1, x2, y2)`` in pixels has ``x2 = last column + 1`` and its area counts its pixels;

@@ -25,14 +25,14 @@ def digits_as_mnist() -> tuple:
     """scikit-learn's 1,797 real handwritten 8x8 digits, resized to 20x20 and centred in 28x28."""
     from scipy.ndimage import zoom
 
-    x_train, y_train, x_test, y_test = digits_8x8()
+    X_train, y_train, X_test, y_test = digits_8x8()
 
     def to_28(images: np.ndarray) -> np.ndarray:
         big = zoom(images.astype(np.float32), (1, 2.5, 2.5), order=1)
         big = np.clip(big, 0, 255).round().astype(np.uint8)
         return np.pad(big, ((0, 0), (4, 4), (4, 4)))
 
-    return to_28(x_train), y_train, to_28(x_test), y_test
+    return to_28(X_train), y_train, to_28(X_test), y_test
 
 
 SILHOUETTE_NAMES = ("disk", "square", "triangle", "plus", "ring", "cross", "frame", "equals", "L", "T")
@@ -84,6 +84,6 @@ def silhouettes(n: int, seed: int) -> tuple:
 
 def silhouettes_standin() -> tuple:
     """The Fashion-MNIST stand-in: 6,000 training and 1,000 test silhouettes made by the course (seeded)."""
-    x_train, y_train = silhouettes(6000, seed=0)
-    x_test, y_test = silhouettes(1000, seed=1)
-    return x_train, y_train, x_test, y_test
+    X_train, y_train = silhouettes(6000, seed=0)
+    X_test, y_test = silhouettes(1000, seed=1)
+    return X_train, y_train, X_test, y_test

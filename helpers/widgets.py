@@ -1,8 +1,10 @@
-"""Interactive widgets for the notebooks. Each is a thin ipywidgets layer over a pure function.
+"""Interactive widgets for the notebooks: each is an explorer over a pure function.
 
-The pure functions (``*_view``) compute what the widget shows and return it as a dict, and draw
-on a Matplotlib axis when one is given; tests call them directly. The widget functions build
-``ipywidgets.interactive`` objects and work with ipywidgets 7 (Colab) and 8.
+The pure functions (``*_view``) compute what the widget shows and return it as a dict with a
+"text", and draw on a Matplotlib axis when one is given; tests call them directly. Every widget,
+these and the ones a notebook wires to its own view, is built by ``explorer`` (helpers.controls,
+reached here as ``widgets.explorer``, ``widgets.slider``, ``widgets.menu``, ``widgets.text_box``),
+so each starts drawn and redraws on a change, on ipywidgets 7 (Colab) and 8.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers import scratch
+from helpers.controls import explorer, menu, slider, text_box
 
 # --- pure functions -------------------------------------------------------------------------
 
@@ -93,18 +96,18 @@ def capacity_view(degree: int, l2: float = 0.0, ax=None) -> dict:
         raise ValueError(f"degree must be a whole number >= 0, got {degree!r}.")
     if l2 < 0:
         raise ValueError(f"the L2 penalty must be >= 0, got {l2}.")
-    (x_train, y_train), (x_val, y_val) = wavy_data()
-    A = polynomial_features(x_train, degree)
+    (X_train, y_train), (X_val, y_val) = wavy_data()
+    A = polynomial_features(X_train, degree)
     penalty = l2 * np.eye(degree + 1)
     penalty[0, 0] = 0.0  # the bias is not penalised
     w = np.linalg.solve(A.T @ A + penalty + 1e-10 * np.eye(degree + 1), A.T @ y_train)
     train_mse = scratch.mse(y_train, A @ w)
-    val_mse = scratch.mse(y_val, polynomial_features(x_val, degree) @ w)
+    val_mse = scratch.mse(y_val, polynomial_features(X_val, degree) @ w)
     text = f"degree {degree}, L2 {l2:g}: training MSE {train_mse:.3f}, validation MSE {val_mse:.3f}"
     if ax is not None:
         xs = np.linspace(-1, 1, 200)
-        ax.scatter(x_train, y_train, label="training", s=18)
-        ax.scatter(x_val, y_val, label="validation", s=18, marker="s")
+        ax.scatter(X_train, y_train, label="training", s=18)
+        ax.scatter(X_val, y_val, label="validation", s=18, marker="s")
         ax.plot(xs, np.clip(polynomial_features(xs, degree) @ w, -3, 3), color="black", label="fit")
         ax.set_ylim(-2.5, 2.5)
         ax.legend(loc="lower right")
@@ -140,81 +143,61 @@ def init_scale_view(scale: float, activation: str = "tanh", depth: int = 10, wid
     return {"stds": stds, "verdict": verdict, "text": text}
 
 
-# --- widgets --------------------------------------------------------------------------------
+# --- widgets ----------------------------------------------------------------------------------
 
 
-def _interactive(view, **controls):
-    import ipywidgets
-    import matplotlib.pyplot as plt
+def _on_one_axis(view, figsize=(5.5, 3.8)):
+    """draw(**values) for explorer: view(**values) on the one axis of a new figure."""
 
-    def show(**values):
-        fig, ax = plt.subplots(figsize=(5.5, 3.8))
-        result = view(**values, ax=ax)
-        plt.show()
-        return result["text"]
+    def draw(**values):
+        import matplotlib.pyplot as plt
 
-    return _shown(ipywidgets.interactive(show, **controls))
+        _, ax = plt.subplots(figsize=figsize)
+        return view(**values, ax=ax)
 
-
-def _shown(widget):
-    """Run the widget's function once now: ipywidgets 8 does this itself, ipywidgets 7 (Colab) waits for a change."""
-    import ipywidgets
-
-    if int(ipywidgets.__version__.split(".")[0]) < 8:
-        widget.update()
-    return widget
+    return draw
 
 
 def square_slider():
-    """A slider whose text output changes as it moves: proof that widgets work here."""
-    import ipywidgets
-
-    return _shown(ipywidgets.interactive(lambda n: print(square_view(n)["text"]), n=ipywidgets.IntSlider(value=3, min=0, max=10)))
+    """A slider whose text changes as it moves: proof that widgets work here."""
+    return explorer(square_view, n=slider(3, 0, 10))
 
 
 def neuron_playground():
     """Sliders for w1, w2, b and a menu of activations, redrawing the neuron's decision boundary."""
-    import ipywidgets
-
-    return _interactive(
-        neuron_view,
-        w1=ipywidgets.FloatSlider(value=0.5, min=-3, max=3, step=0.1, description="w1"),
-        w2=ipywidgets.FloatSlider(value=-0.5, min=-3, max=3, step=0.1, description="w2"),
-        b=ipywidgets.FloatSlider(value=0.0, min=-3, max=3, step=0.1, description="b"),
-        activation=ipywidgets.Dropdown(options=["sigmoid", "step", "tanh", "relu"], value="sigmoid"),
+    return explorer(
+        _on_one_axis(neuron_view),
+        w1=slider(0.5, -3.0, 3.0, 0.1),
+        w2=slider(-0.5, -3.0, 3.0, 0.1),
+        b=slider(0.0, -3.0, 3.0, 0.1),
+        activation=menu(["sigmoid", "step", "tanh", "relu"]),
     )
 
 
 def learning_rate_explorer():
     """A learning-rate slider (log scale) showing gradient descent crawl, converge or diverge."""
-    import ipywidgets
-
-    return _interactive(
-        learning_rate_view,
-        lr=ipywidgets.FloatLogSlider(value=0.1, base=10, min=-3, max=0.2, step=0.05, description="lr"),
-        num_steps=ipywidgets.IntSlider(value=20, min=1, max=60, description="steps"),
+    return explorer(
+        _on_one_axis(learning_rate_view),
+        lr=slider(0.1, 1e-3, 10**0.2, log=True),
+        num_steps=slider(20, 1, 60, label="steps"),
     )
 
 
 def capacity_explorer():
     """Sliders for polynomial degree and L2 penalty, showing under- and over-fitting."""
-    import ipywidgets
-
-    return _interactive(
-        capacity_view,
-        degree=ipywidgets.IntSlider(value=3, min=0, max=20, description="degree"),
-        l2=ipywidgets.FloatLogSlider(value=1e-6, base=10, min=-6, max=1, step=0.25, description="L2"),
+    return explorer(
+        _on_one_axis(capacity_view),
+        degree=slider(3, 0, 20),
+        l2=slider(1e-6, 1e-6, 10.0, 0.25, label="L2", log=True),
     )
 
 
 def init_scale_explorer():
     """A weight-scale slider and activation menu showing signals vanish or explode with depth."""
-    import ipywidgets
-
-    return _interactive(
-        init_scale_view,
-        scale=ipywidgets.FloatLogSlider(value=1.0, base=10, min=-1, max=1, step=0.05, description="scale"),
-        activation=ipywidgets.Dropdown(options=["tanh", "relu", "sigmoid"], value="tanh"),
+    return explorer(
+        _on_one_axis(init_scale_view),
+        scale=slider(1.0, 0.1, 10.0, log=True),
+        activation=menu(["tanh", "relu", "sigmoid"]),
     )
 
 
@@ -307,24 +290,18 @@ def kernel_view(kernel_name: str, photo: str = "china", custom: str = "0 -1 0 / 
 
 def kernel_explorer():
     """A menu of 3x3 kernels (or nine custom numbers) and photographs, showing the filtered photograph."""
-    import ipywidgets
-    import matplotlib.pyplot as plt
 
-    def show(kernel_name, photo, custom):
-        fig, axes = plt.subplots(1, 2, figsize=(10, 3.8))
-        try:
-            result = kernel_view(kernel_name, photo=photo, custom=custom, ax=axes)
-        except ValueError as error:  # a half-typed custom kernel: say what is wrong, keep going
-            plt.close(fig)
-            return str(error)
-        plt.show()
-        return result["text"]
+    def draw(kernel_name, photo, custom):
+        import matplotlib.pyplot as plt
 
-    return ipywidgets.interactive(
-        show,
-        kernel_name=ipywidgets.Dropdown(options=[*KERNELS, "custom"], value="edge x", description="kernel"),
-        photo=ipywidgets.Dropdown(options=list(PHOTOS), value="china", description="photo"),
-        custom=ipywidgets.Text(value="0 -1 0 / -1 5 -1 / 0 -1 0", description="custom"),
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+        return kernel_view(kernel_name, photo=photo, custom=custom, ax=axes)
+
+    return explorer(
+        draw,
+        kernel_name=menu([*KERNELS, "custom"], "edge x", label="kernel"),
+        photo=menu(PHOTOS),
+        custom=text_box("0 -1 0 / -1 5 -1 / 0 -1 0"),
     )
 
 
@@ -365,23 +342,16 @@ def feature_maps_view(model, image, layer_name: str, max_maps: int = 16, axes=No
 
 def feature_map_explorer(model, images, layer_names=None):
     """Sliders for a test image and a menu of layers, showing that layer's feature maps."""
-    import ipywidgets
-    import matplotlib.pyplot as plt
-
     layer_names = list(layer_names or [layer.name for layer in model.layers if len(layer.output.shape) == 4])
 
-    def show(index, layer_name):
-        fig, axes = plt.subplots(2, 9, figsize=(12, 3))
+    def draw(index, layer_name):
+        import matplotlib.pyplot as plt
+
+        _, axes = plt.subplots(2, 9, figsize=(12, 3))
         axes[0, 0].imshow(np.asarray(images[index]).squeeze(), cmap="gray")
         axes[0, 0].set_title(f"image {index}", fontsize=8)
-        result = feature_maps_view(model, images[index], layer_name, max_maps=16, axes=[*axes[0, 1:], *axes[1, 1:]])
         axes[0, 0].axis("off")
         axes[1, 0].axis("off")
-        plt.show()
-        return result["text"]
+        return feature_maps_view(model, images[index], layer_name, max_maps=16, axes=[*axes[0, 1:], *axes[1, 1:]])
 
-    return ipywidgets.interactive(
-        show,
-        index=ipywidgets.IntSlider(value=0, min=0, max=len(images) - 1, description="image"),
-        layer_name=ipywidgets.Dropdown(options=layer_names, value=layer_names[0], description="layer"),
-    )
+    return explorer(draw, index=slider(0, 0, len(images) - 1, label="image"), layer_name=menu(layer_names, label="layer"))

@@ -1,15 +1,19 @@
 """helpers.checks: the labs' checks pass the solutions, fail wrong code, and name the usual mistakes."""
 
+import importlib
 import math
+import sys
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
 
-from helpers import checks, labs
+from helpers import checks, course
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+labs = importlib.import_module("labs")  # tools/labs.py: the solution markers
 
 
 def solution(lab: str, **names) -> dict:
@@ -55,7 +59,7 @@ def lab03():
     return ns
 
 
-@pytest.mark.parametrize("lab", list(checks.LABS))
+@pytest.mark.parametrize("lab", list(course.LABS))
 def test_the_solution_passes_every_check_in_strict_mode(lab, request, capsys):
     namespace = request.getfixturevalue(lab[:5])
     results = checks.run_lab(lab, namespace, strict=True)
@@ -82,10 +86,10 @@ class NoneDense:
 ALWAYS_NONE = {"Dense": NoneDense, "w": np.zeros(30), "b": 0.0, "model": [NoneDense(64, 10)]}
 
 
-@pytest.mark.parametrize("lab", list(checks.LABS))
+@pytest.mark.parametrize("lab", list(course.LABS))
 def test_every_check_can_fail(lab, capsys):
     """Code that returns None (or an untrained model) fails every check: no check passes whatever it gets."""
-    namespace = {name: ALWAYS_NONE.get(name, _none) for _, names in checks.LABS[lab]["checks"] for name in names}
+    namespace = {name: ALWAYS_NONE.get(name, _none) for function in checks.lab_checks(lab) for name in function.needs}
     results = checks.run_lab(lab, namespace, strict=False)
     assert not any(r.all_passed for r in results), [r.summary() for r in results if r.all_passed]
     with pytest.raises(AssertionError, match="checks failed"):
@@ -218,30 +222,34 @@ def test_accuracy_checks_use_their_floor(lab01, capsys):
     assert not checks.check_mlp_accuracy("not a model").all_passed
 
 
-def _flipped_conv2d(x, kernel):
+def _flipped_correlate2d(x, kernel):
     kh, kw = kernel.shape
     flipped = kernel[::-1, ::-1]
     return np.array([[np.sum(x[i : i + kh, j : j + kw] * flipped) for j in range(x.shape[1] - kw + 1)] for i in range(x.shape[0] - kh + 1)])
 
 
 def test_lab03_a_flipped_kernel_is_named_as_a_true_convolution(lab03, capsys):
-    conv2d_layer = lab03["conv2d_layer"]
-    result = checks.check_conv2d(_flipped_conv2d)
+    conv2d = lab03["conv2d"]
+    result = checks.check_correlate2d(_flipped_correlate2d)
     assert [t.passed for t in result.tests] == [False, False, True]
     assert "you flipped the kernel: that is the convolution of mathematics" in capsys.readouterr().out
-    result = checks.check_conv2d_layer(lambda X, W, b, stride=1, padding="valid": conv2d_layer(X, W[::-1, ::-1], b, stride, padding))
+    result = checks.check_conv2d(lambda X, W, b, stride=1, padding="valid": conv2d(X, W[::-1, ::-1], b, stride, padding))
     assert not any(t.passed for t in result.tests)
     assert all("you flipped the kernel" in t.message for t in result.tests)
 
 
 def test_lab03_wrong_shapes_and_none_are_named(lab03, capsys):
-    conv2d_layer, max_pool2d = lab03["conv2d_layer"], lab03["max_pool2d"]
-    checks.check_conv2d(lambda x, kernel: np.zeros(x.shape))
-    checks.check_conv2d_layer(lambda X, W, b, stride=1, padding="valid": conv2d_layer(X, W, b, 1, padding))
-    checks.check_conv2d_layer(lambda X, W, b, stride=1, padding="valid": conv2d_layer(X, W, b, stride, "valid"))
-    checks.check_conv2d_layer(lambda X, W, b, stride=1, padding="valid": conv2d_layer(X, W, b, stride, padding) - b)
-    checks.check_max_pool2d(lambda X, pool=2: max_pool2d(np.pad(X, ((0, 0), (0, X.shape[1] % pool), (0, X.shape[2] % pool), (0, 0))), pool))
-    checks.check_max_pool2d(lambda X, pool=2: X[:, : X.shape[1] // pool * pool, : X.shape[2] // pool * pool].reshape(X.shape[0], X.shape[1] // pool, pool, X.shape[2] // pool, pool, -1).mean(axis=(2, 4)))
+    conv2d, max_pool2d = lab03["conv2d"], lab03["max_pool2d"]
+    checks.check_correlate2d(lambda x, kernel: np.zeros(x.shape))
+    checks.check_conv2d(lambda X, W, b, stride=1, padding="valid": conv2d(X, W, b, 1, padding))
+    checks.check_conv2d(lambda X, W, b, stride=1, padding="valid": conv2d(X, W, b, stride, "valid"))
+    checks.check_conv2d(lambda X, W, b, stride=1, padding="valid": conv2d(X, W, b, stride, padding) - b)
+    checks.check_max_pool2d(lambda X, pool_size=2: max_pool2d(np.pad(X, ((0, 0), (0, X.shape[1] % pool_size), (0, X.shape[2] % pool_size), (0, 0))), pool_size))
+    checks.check_max_pool2d(
+        lambda X, pool_size=2: X[:, : X.shape[1] // pool_size * pool_size, : X.shape[2] // pool_size * pool_size]
+        .reshape(X.shape[0], X.shape[1] // pool_size, pool_size, X.shape[2] // pool_size, pool_size, -1)
+        .mean(axis=(2, 4))
+    )
     out = capsys.readouterr().out
     assert "wrong shape: expected (4, 6), got shape (6, 7) ('valid' means no padding" in out
     assert "the window moves `stride` pixels at a time" in out
@@ -249,7 +257,7 @@ def test_lab03_wrong_shapes_and_none_are_named(lab03, capsys):
     assert "(the bias b is missing)" in out
     assert "drop the last rows or columns that do not fill a whole window" in out
     assert "you took the mean of each window" in out
-    for check, name in [(checks.check_conv2d, "conv2d"), (checks.check_conv2d_layer, "conv2d_layer"), (checks.check_max_pool2d, "max_pool2d")]:
+    for check, name in [(checks.check_correlate2d, "correlate2d"), (checks.check_conv2d, "conv2d"), (checks.check_max_pool2d, "max_pool2d")]:
         result = check(_none)
         assert not result.all_passed and "returned None: did you forget `return`?" in result.tests[0].message, name
     assert checks.check_build_cnn(_none).tests[0].message == "returned None: did you forget `return`?"
@@ -323,3 +331,84 @@ def test_lab_data_are_copies_with_the_stated_shapes():
     X_train, y_train, X_test, y_test = checks.lab03_data(max_train=1000)
     assert X_train.shape == (1000, 28, 28, 1) and X_test.shape == (360, 28, 28, 1) and X_train.dtype == np.float32
     assert 0 <= X_train.min() and X_train.max() <= 1 and set(np.unique(y_test)) == set(range(10))
+
+
+def test_the_pooling_check_calls_max_pool2d_with_pool_size(capsys):
+    """The course-wide name of the window argument: a max_pool2d taking `pool` fails, with the reason."""
+    result = checks.check_max_pool2d(lambda X, pool=2: X)
+    assert not any(t.passed for t in result.tests)
+    assert "unexpected keyword argument 'pool_size'" in result.tests[0].message
+    assert "move them by `pool_size` pixels" in checks.check_max_pool2d(lambda X, pool_size=2: X[:, 1:, 1:]).tests[0].message
+
+
+# --- the registry: one module per lab, each check registered with its lab and the names it needs --
+
+
+@pytest.mark.parametrize("lab", list(course.LABS))
+def test_every_lab_has_a_checks_module_with_registered_checks(lab):
+    module = importlib.import_module(f"helpers.checks.{lab[:5]}")
+    functions = checks.lab_checks(lab)
+    assert functions, f"{module.__name__} registers no check"
+    assert [f.__name__ for f in functions] == checks.check_names(lab)
+    for function in functions:
+        assert function.__module__ == module.__name__, f"{function.__name__} is registered for {lab} from another module"
+        assert function.lab == lab and function.exercise.startswith("exercise ") and function.title and function.needs
+        assert getattr(checks, function.__name__) is function  # from helpers import checks; checks.check_x(...)
+    for name in module.__all__:
+        assert getattr(checks, name) is getattr(module, name)
+    assert sum(f.needs == ("w", "b") for f in checks.lab_checks("lab01")) == 1
+
+
+def test_lab_checks_is_a_copy_in_registration_order():
+    functions = checks.lab_checks("lab01")
+    functions.clear()
+    assert checks.check_names("lab01")[:2] == ["check_sigmoid", "check_neuron"]
+    assert checks.check_names("lab03")[-1] == "check_cnn_accuracy"
+
+
+def test_prepare_delegates_to_the_lab_module(monkeypatch):
+    called = []
+    monkeypatch.setattr(checks.lab01, "prepare", lambda: called.append("lab01"))
+    checks.prepare("1")
+    assert called == ["lab01"]
+
+
+def _body(t, sigmoid):
+    t.record("ran", True)
+
+
+def test_a_check_for_an_unknown_lab_is_refused():
+    with pytest.raises(ValueError, match="unknown lab 'lab99'; the labs are: lab01_neuron_and_gradient_descent"):
+        checks.check("lab99", "exercise 9.1", "nothing", needs=("sigmoid",))(_body)
+
+
+@pytest.mark.parametrize("needs", [(), [], None, "sigmoid", ("",), ("not a name",)])
+def test_a_check_that_needs_no_names_is_refused(needs):
+    with pytest.raises(ValueError, match="needs must list the notebook names the check is called with"):
+        checks.check("lab01", "exercise 9.1", "nothing", needs=needs)(_body)
+
+
+def test_a_check_whose_parameters_do_not_match_its_needs_is_refused():
+    before = checks.check_names("lab01")
+    with pytest.raises(ValueError, match=r"_body takes 1 values after the tester \('sigmoid',\), but needs lists 2"):
+        checks.check("lab01", "exercise 9.1", "nothing", needs=("sigmoid", "neuron"))(_body)
+
+    def check_sigmoid(t, sigmoid):
+        t.record("ran", True)
+
+    with pytest.raises(ValueError, match="lab01_neuron_and_gradient_descent already has a check named check_sigmoid"):
+        checks.check("lab01", "exercise 9.1", "again", needs=("sigmoid",))(check_sigmoid)
+    assert checks.check_names("lab01") == before  # nothing was registered
+
+
+def test_recording_is_an_argument_not_a_side_effect_of_printing(monkeypatch):
+    recorded = []
+    monkeypatch.setattr(checks.framework.progress, "record_check", lambda *args, **kwargs: recorded.append((args, kwargs)))
+    sigmoid = lambda z: 1 / (1 + np.exp(-np.asarray(z, dtype=float)))  # noqa: E731
+    checks.check_sigmoid(sigmoid, echo=False)
+    assert recorded == [(("lab01_neuron_and_gradient_descent", "check_sigmoid", True), {"out_of": 6})]
+    checks.check_sigmoid(sigmoid, record=False)
+    checks.run_lab("lab01", {"sigmoid": sigmoid}, strict=False, echo=False)  # the grader's way: record=False
+    assert len(recorded) == 1
+    checks.run_lab("lab03", {}, strict=False, echo=False, record=True)
+    assert [(args[1], args[2], kwargs) for args, kwargs in recorded[1:]] == [(name, False, {"out_of": 5}) for name in checks.check_names("lab03")]

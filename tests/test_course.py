@@ -1,9 +1,13 @@
-"""The repository URL is written once (helpers/course.py); README, badges and docs follow it."""
+"""helpers/course.py writes the course down once: the repository URL (README, badges and docs follow
+it), the notebooks and the labs; and the helpers modules import one another without a cycle."""
 
+import ast
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+import nbformat
 
 from helpers import course
 
@@ -33,3 +37,60 @@ def test_install_cell_installs_from_the_one_url():
 def test_colab_badge_points_at_the_notebook():
     badge = course.colab_badge("notebooks/01_single_neuron.ipynb")
     assert badge.endswith(f"(https://colab.research.google.com/github/{course.REPO}/blob/{course.BRANCH}/notebooks/01_single_neuron.ipynb)")
+
+
+def test_every_lab_notebook_is_in_the_course_table():
+    sources = sorted(p.stem for p in (ROOT / "labs" / "source").glob("*.ipynb"))
+    assert sources == list(course.LABS), "a lab is a row in course.LABS (in course order) and a notebook in labs/source"
+    for lab, title in course.LABS.items():
+        nb = nbformat.read(ROOT / "labs" / "source" / f"{lab}.ipynb", as_version=4)
+        assert nb.metadata[course.METADATA_KEY]["lab"] == lab
+        assert nb.cells[0].source.startswith(f"# {title}"), f"{lab}'s title cell does not start with course.LABS's title"
+
+
+def helpers_imports() -> dict[str, set[str]]:
+    """Each helpers module (a dotted name) and the helpers modules it imports, at the top or inside a function."""
+    files = {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p for p in (ROOT / "helpers").rglob("*.py")}
+    graph = {}
+    for name, path in files.items():
+        package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                found |= {alias.name for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:  # a relative import
+                    parent = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join([*parent, *([base] if base else [])])
+                found |= {f"{base}.{alias.name}" if f"{base}.{alias.name}" in files else base for alias in node.names}
+        graph[name] = {module for module in found if module in files and module != name}
+    graph["helpers.checks"] |= {f"helpers.checks.{lab[:5]}" for lab in course.LABS}  # imported by importlib, one per lab
+    return graph
+
+
+def test_the_import_graph_is_read_right():
+    graph = helpers_imports()
+    assert {"helpers.checks.framework", "helpers.checks.reference", "helpers.checks.lab01"} <= set(graph)
+    assert "helpers.progress" in graph["helpers.checks.framework"] and "helpers.course" in graph["helpers.progress"]
+    assert "helpers.checks.reference" in graph["helpers.checks.lab02"]  # from helpers.checks import reference
+    assert {"helpers.checks.framework", "helpers.checks.lab03"} <= graph["helpers.checks"]
+
+
+def test_no_import_cycle_among_helpers_modules():
+    graph = helpers_imports()
+
+    def cycle_from(start, path):
+        for module in sorted(graph[path[-1]]):
+            if module == start:
+                return [*path, module]
+            if module not in path:
+                found = cycle_from(start, [*path, module])
+                if found:
+                    return found
+        return None
+
+    cycles = [" -> ".join(found) for start in sorted(graph) if (found := cycle_from(start, [start]))]
+    assert not cycles, cycles
+    assert graph["helpers.settings"] == set(), "settings imports nothing from helpers (every other module may use it)"
+    assert not any(module.startswith("helpers.checks") for module in graph["helpers.progress"]), "progress must not import the checks"

@@ -16,7 +16,7 @@ def tiny(tmp_path, monkeypatch):
     mirror.mkdir()
     real = mirror / "tiny.npz"
     rng = np.random.default_rng(1)
-    np.savez(real, x_train=rng.random((20, 4)), y_train=np.arange(20) % 2, x_test=rng.random((5, 4)), y_test=np.arange(5) % 2)
+    np.savez(real, X_train=rng.random((20, 4)), y_train=np.arange(20) % 2, X_test=rng.random((5, 4)), y_test=np.arange(5) % 2)
     digest = hashlib.sha256(real.read_bytes()).hexdigest()
     source = dataclasses.replace(
         data.DATASETS["mnist"],
@@ -40,7 +40,7 @@ def tiny(tmp_path, monkeypatch):
 def test_download_from_mirror_is_verified_and_cached(tiny, capsys):
     loaded = data.load("tiny")
     assert not loaded.is_standin
-    assert loaded.x_train.shape == (20, 4)
+    assert loaded.X_train.shape == (20, 4)
     assert (tiny["cache"] / "tiny.npz").exists()
     assert "stand-in" not in capsys.readouterr().out
     tiny["real"].unlink()  # the second load must come from the cache, not the mirror
@@ -80,7 +80,7 @@ def test_missing_file_falls_back_with_one_visible_line(tiny, capsys):
     tiny["real"].unlink()
     loaded = data.load("tiny")
     lines = [line for line in capsys.readouterr().out.splitlines() if line]
-    assert loaded.is_standin and loaded.x_train.shape == (3, 4)
+    assert loaded.is_standin and loaded.X_train.shape == (3, 4)
     assert len(lines) == 1 and lines[0].startswith("Offline stand-in: tiny stand-in instead of tiny real dataset")
 
 
@@ -114,11 +114,11 @@ def test_mnist_standin_has_mnist_shapes_and_is_deterministic(monkeypatch, tmp_pa
     first = data.load("mnist")
     second = data.load("mnist", max_train=100, max_test=50)
     assert first.is_standin and "scikit-learn" in first.source
-    assert first.x_train.shape[1:] == (28, 28) and first.x_train.dtype == np.uint8
-    assert second.x_train.shape == (100, 28, 28) and second.x_test.shape == (50, 28, 28)
-    np.testing.assert_array_equal(first.x_train[:100], second.x_train)
+    assert first.X_train.shape[1:] == (28, 28) and first.X_train.dtype == np.uint8
+    assert second.X_train.shape == (100, 28, 28) and second.X_test.shape == (50, 28, 28)
+    np.testing.assert_array_equal(first.X_train[:100], second.X_train)
     assert set(np.unique(first.y_train)) == set(range(10))
-    assert len(first.x_train) + len(first.x_test) == 1797
+    assert len(first.X_train) + len(first.X_test) == 1797
 
 
 def test_every_registered_dataset_is_in_the_data_table():

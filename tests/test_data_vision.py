@@ -31,13 +31,13 @@ def test_fashion_mnist_standin_is_announced_shaped_and_deterministic(monkeypatch
     first = data.load("fashion_mnist")
     assert "Offline stand-in" in capsys.readouterr().out
     assert first.is_standin and "not clothing" in first.source
-    assert first.x_train.shape == (6000, 28, 28) and first.x_test.shape == (1000, 28, 28)
-    assert first.x_train.dtype == np.uint8 and first.y_train.dtype == np.uint8
+    assert first.X_train.shape == (6000, 28, 28) and first.X_test.shape == (1000, 28, 28)
+    assert first.X_train.dtype == np.uint8 and first.y_train.dtype == np.uint8
     assert set(np.unique(first.y_train)) == set(range(10)) and len(first.class_names) == 10
     assert "T-shirt/top" not in first.class_names, "the stand-in must not carry Fashion-MNIST's class names"
     again = data.load("fashion_mnist", max_train=100)
-    np.testing.assert_array_equal(again.x_train, first.x_train[:100])
-    assert not np.array_equal(first.x_train[:100], first.x_test[:100]), "train and test are drawn separately"
+    np.testing.assert_array_equal(again.X_train, first.X_train[:100])
+    assert not np.array_equal(first.X_train[:100], first.X_test[:100]), "train and test are drawn separately"
 
 
 def write_idx(path, array, magic):
@@ -69,9 +69,9 @@ def test_fashion_mnist_is_read_from_an_installed_package_without_network(system_
     loaded = data.load("fashion_mnist", max_train=500)
     assert not loaded.is_standin and str(system_copy) in loaded.source
     assert "stand-in" not in capsys.readouterr().out
-    assert loaded.x_train.shape == (500, 28, 28) and loaded.x_test.shape == (10_000, 28, 28)
+    assert loaded.X_train.shape == (500, 28, 28) and loaded.X_test.shape == (10_000, 28, 28)
     assert loaded.class_names[0] == "T-shirt/top" and loaded.class_names[9] == "Ankle boot"
-    np.testing.assert_array_equal(loaded.x_train[:20, 0, 0], loaded.y_train[:20])
+    np.testing.assert_array_equal(loaded.X_train[:20, 0, 0], loaded.y_train[:20])
     assert next(row for row in data.status() if row["dataset"] == "fashion_mnist")["state"] == "real (system package)"
 
 
@@ -238,7 +238,7 @@ def test_bench_cnn_reads_real_mnist_from_idx_files_and_names_a_missing_one(tmp_p
             (2049).to_bytes(4, "big") + count.to_bytes(4, "big") + labels.astype(np.uint8).tobytes()
         )
     mnist = bench_cnn.load_mnist_idx(tmp_path)
-    assert not mnist.is_standin and mnist.x_train.shape == (60_000, 28, 28) and mnist.y_test.shape == (10_000,)
+    assert not mnist.is_standin and mnist.X_train.shape == (60_000, 28, 28) and mnist.y_test.shape == (10_000,)
     assert "train [6000, 6000" in mnist.source and "test [1000" in mnist.source
     (tmp_path / "t10k-images-idx3-ubyte.gz").unlink()
     with pytest.raises(FileNotFoundError, match="t10k-images-idx3-ubyte \\(or .gz\\) is missing"):

@@ -38,10 +38,15 @@ def _environment_pins() -> dict:
     return {name.lower(): version for name, version in found}
 
 
-def _pyproject_names() -> set:
+def _requirements() -> list:
+    """Every requirement pyproject declares: the dependencies and each extra's (an extra naming the project itself aside)."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    requirements = project["dependencies"] + project["optional-dependencies"]["dev"]
-    return {_name(r) for r in requirements}
+    extras = [r for extra in project["optional-dependencies"].values() for r in extra]
+    return [r for r in project["dependencies"] + extras if _name(r) != project["name"]]
+
+
+def _pyproject_names() -> set:
+    return {_name(r) for r in _requirements()}
 
 
 def test_environment_yml_repeats_the_pins_exactly():
@@ -58,8 +63,7 @@ def test_every_pin_is_a_declared_dependency_and_every_dependency_is_pinned():
 def test_pins_satisfy_the_declared_ranges():
     from packaging.requirements import Requirement
 
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    ranges = {_name(r): Requirement(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    ranges = {_name(r): Requirement(r) for r in _requirements()}
     for line in (ROOT / "pins.txt").read_text().splitlines():
         line = line.split("#", 1)[0].strip()
         if not line:

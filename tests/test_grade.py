@@ -1,4 +1,4 @@
-"""helpers.grade against what a real class hands in: one grading run, many kinds of submission.
+"""The grader (grader/) against what a real class hands in: one grading run, many kinds of submission.
 
 Each case gets a row saying what happened, the batch always finishes, submissions are never
 modified, and a submission that patches the checks in its own kernel does not pass by it.
@@ -7,6 +7,7 @@ modified, and a submission that patches the checks in its own kernel does not pa
 import copy
 import csv
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -16,11 +17,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from helpers import checks, grade
+from grader import batch, codec, remote, report, runner
+from helpers import checks, scratch
+from helpers.files import write_atomic
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB01 = "lab01_neuron_and_gradient_descent"
 LAB02 = "lab02_backprop_from_scratch"
+
+pytestmark = pytest.mark.grader
 
 CHEAT = """
 import sys, types
@@ -39,6 +44,8 @@ def passes(*args, name="check", **kwargs):
 for name in helpers.checks.check_names("lab01"):
     setattr(helpers.checks, name, passes)
 helpers.checks.diagnose = lambda *args, **kwargs: None
+record = helpers.checks.Tester.record  # run_lab calls the registered checks: make every test they record pass
+helpers.checks.Tester.record = lambda self, name, passed, message="": record(self, name, True)
 fake = types.ModuleType("helpers.checks")
 fake.__dict__.update(helpers.checks.__dict__)
 sys.modules["helpers.checks"] = fake
@@ -70,7 +77,7 @@ def digest(folder):
 
 def grade_cli(*args):
     env = {**os.environ, "LAB_PROFILE": "smoke"}
-    return subprocess.run([sys.executable, "-m", "helpers.grade", *map(str, args)], capture_output=True, text=True, env=env, timeout=900)
+    return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], capture_output=True, text=True, env=env, timeout=900)
 
 
 @pytest.fixture(scope="module")
@@ -209,7 +216,7 @@ def test_an_infinite_loop_times_out(tmp_path):
 def test_the_same_cheat_fools_checks_run_inside_its_own_kernel(tmp_path):
     """What the grader refuses to do: run the checks where the submission ran."""
     nb = with_cell(notebook(LAB01), CHEAT)
-    execution = grade.run_notebook(nb, tmp_path, timeout=120, env={"LAB_PROFILE": "smoke"})
+    execution = runner.run_notebook(nb, tmp_path, timeout=120, env=runner.kernel_environment("smoke"))
     assert execution.finished and not execution.errors
     assert "6 of 6 checks passed." in "".join(o.get("text", "") for o in nb.cells[-1].outputs)
 
@@ -241,41 +248,154 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path):
         raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        grade._write_atomic(target, half_then_crash)
+        write_atomic(target, half_then_crash, fsync=True)
     assert target.read_text(encoding="utf-8") == "old,complete\n"
     assert list(tmp_path.iterdir()) == [target]
 
 
 def test_a_submission_that_changes_helpers_on_disk_is_flagged(tmp_path, monkeypatch):
     prints = iter([{"checks.py": "a"}, {"checks.py": "b"}])
-    monkeypatch.setattr(grade, "_package_fingerprint", lambda: next(prints))
+    monkeypatch.setattr(batch, "package_fingerprint", lambda: next(prints))
     (tmp_path / "x.ipynb").write_text("not json", encoding="utf-8")
-    rows = grade.grade(LAB01, [tmp_path / "x.ipynb"], tmp_path / "out", log=lambda text: None)
+    rows = batch.grade(LAB01, [tmp_path / "x.ipynb"], tmp_path / "out", log=lambda text: None)
     assert rows[0].status == "not a notebook"  # what happened stays the status
     assert "WARNING: the helpers package changed on disk" in rows[0].details and "checks.py" in rows[0].details
 
 
 def test_safe_names_and_spreadsheet_cells():
     taken = set()
-    assert grade.safe_name("Zoë Müller – final.ipynb", taken) == "Zoe_Muller_final"
-    assert grade.safe_name("Zoe Muller final.ipynb", taken) == "Zoe_Muller_final-2"
-    assert grade.safe_name("../../etc/passwd", taken) == "etc_passwd"
-    assert grade.safe_name("张伟.ipynb", taken).startswith("submission-")
-    assert grade._cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and grade._cell("ok") == "ok"
+    assert report.safe_name("Zoë Müller – final.ipynb", taken) == "Zoe_Muller_final"
+    assert report.safe_name("Zoe Muller final.ipynb", taken) == "Zoe_Muller_final-2"
+    assert report.safe_name("../../etc/passwd", taken) == "etc_passwd"
+    assert report.safe_name("张伟.ipynb", taken).startswith("submission-")
+    assert report.csv_cell("=HYPERLINK(1)") == "'=HYPERLINK(1)" and report.csv_cell("ok") == "ok"
 
 
 def test_values_cross_between_processes_without_pickle():
     import numpy as np
 
     value = {"a": [np.arange(3, dtype=np.int32), (np.float32(1.5), None, "s", True)]}
-    decoded = grade._decode(grade._encode(value), session=None)
+    decoded = remote.from_kernel(remote.to_kernel(value), session=None)
     assert decoded["a"][0].dtype == np.int32 and decoded["a"][1][0].dtype == np.float32
     assert decoded["a"][1][1:] == (None, "s", True)
     with pytest.raises(ValueError):
-        grade._decode({"__pickle__": "gASV"}, session=None)
+        remote.from_kernel({"__pickle__": "gASV"}, session=None)
     with pytest.raises(TypeError, match="cannot send"):
-        grade._encode(object())
-    assert grade._encode(checks._gradcheck_waves) == {"__ref__": "helpers.checks:_gradcheck_waves"}
+        remote.to_kernel(object())
+    assert remote.to_kernel(scratch.sigmoid) == {"__ref__": "helpers.scratch:sigmoid"}
+    with pytest.raises(ValueError):  # the kernel cannot make the grader import anything
+        remote.from_kernel({"__ref__": "helpers.scratch:sigmoid"}, session=None)
+    handle = remote.from_kernel({"__list__": [{"__handle__": 7, "type": "Dense"}]}, session=None)[0]
+    assert isinstance(handle, remote.RemoteObject) and repr(handle) == "<the submission's Dense object>"
+    assert remote.to_kernel({"layer": handle}) == {"__dict__": {"layer": {"__handle__": 7}}}
+
+
+def _kept(value):
+    raise TypeError(f"not plain data: {type(value).__name__}")
+
+
+def test_the_codec_round_trips_plain_data_and_nothing_else():
+    """grader.codec is the module both sides run: plain data comes back equal, anything else is refused."""
+    import numpy as np
+
+    def same(a, b):
+        if isinstance(a, np.ndarray) or isinstance(a, np.generic):
+            return type(a) is type(b) and a.dtype == b.dtype and a.shape == b.shape and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc")
+        if isinstance(a, (list, tuple)):
+            return type(a) is type(b) and len(a) == len(b) and all(same(x, y) for x, y in zip(a, b))
+        if isinstance(a, dict):
+            return a.keys() == b.keys() and all(same(a[k], b[k]) for k in a)
+        return type(a) is type(b) and (a == b or a != a)
+
+    values = [
+        np.arange(12, dtype=np.float32).reshape(3, 4),
+        np.array([[True, False]]),
+        np.zeros((0, 3), dtype=np.int64),
+        np.array(["ab", "c"]),
+        np.float64(np.nan),
+        np.int8(-3),
+        np.bool_(True),
+        1,
+        -2.5,
+        float("inf"),
+        "Zoë",
+        None,
+        False,
+        [1, (2, [3, {"k": (np.arange(2),)}])],
+        {"W": np.ones((2, 2)), "b": [0.0], "nested": {"t": ()}},
+        (),
+    ]
+    for value in values:
+        wire = json.loads(json.dumps(codec.encode(value, _kept)))  # what crosses is JSON text
+        assert same(value, codec.decode(wire, handle=_kept)), value
+
+    # handles: each side writes its own stand-in through `other`, and reads the other's through `handle`
+    wire = codec.encode([object(), 2], lambda v: {"__handle__": 1, "type": type(v).__name__})
+    assert codec.decode(wire, handle=lambda data: ("handle", data["__handle__"], data["type"])) == [("handle", 1, "object"), 2]
+    assert codec.decode({"__ref__": "helpers.scratch:sigmoid"}, handle=_kept, ref=lambda text: text) == "helpers.scratch:sigmoid"
+
+    # too deep, either way
+    deep = [0]
+    for _ in range(codec.MAX_DEPTH + 1):
+        deep = [deep]
+    with pytest.raises(ValueError, match="nested too deeply"):
+        codec.encode(deep, _kept)
+    wire = 0
+    for _ in range(codec.MAX_DEPTH + 2):
+        wire = {"__list__": [wire]}
+    with pytest.raises(ValueError, match="nested too deeply"):
+        codec.decode(wire, handle=_kept)
+
+    # what is not plain data goes to `other` (which may refuse it), never through as it is
+    for value in (object(), {1: "int key"}, np.array([object()]), {1, 2}, b"bytes", np.arange(3).tolist):
+        with pytest.raises(TypeError, match="not plain data"):
+            codec.encode(value, _kept)
+    # what decode reads: exactly what encode writes; no pickle, no .npz, no refs unless asked
+    import base64
+    import io
+    import pickle
+
+    pickled = base64.b64encode(pickle.dumps(np.array([object()]))).decode("ascii")
+    buffer = io.BytesIO()
+    np.savez(buffer, a=np.arange(3))
+    npz = base64.b64encode(buffer.getvalue()).decode("ascii")
+    for wire in ([1, 2], {"__pickle__": "gASV"}, {"__ndarray__": pickled}, {"__ndarray__": npz}, {"__ref__": "os:system"}, {"__list__": "abc"}, {"__ndarray__": 3}):
+        with pytest.raises(ValueError):
+            codec.decode(wire, handle=_kept)
+
+
+def test_the_kernel_side_answers_with_the_same_codec():
+    """The handler that runs in the kernel, driven here with a namespace of its own: handles, calls, errors."""
+    import numpy as np
+
+    side = {"__name__": "grader_kernel_side"}
+    exec(compile(remote._KERNEL_SIDE, "grader/kernel_side.py", "exec"), side)  # as the kernel runs it
+    answers = []
+
+    class Layer:
+        def __init__(self, n):
+            self.W = np.ones((n, n))
+
+        def forward(self, X):
+            return X @ self.W
+
+    handle = side["make_handler"](codec, {"Layer": Layer, "n": 2}, answers.append)
+
+    def ask(**request):
+        handle(json.dumps(request))
+        return json.loads(answers[-1])
+
+    layer_class = ask(op="lookup", name="Layer")["value"]
+    assert layer_class == {"__handle__": 1, "type": "type"}
+    layer = ask(op="call", target=1, args=remote.to_kernel([2]), kwargs=remote.to_kernel({}))["value"]
+    assert layer == {"__handle__": 2, "type": "Layer"}
+    out = ask(op="call", target=2, args=remote.to_kernel([]), kwargs=remote.to_kernel({}))
+    assert out["error"][0] == "TypeError"
+    forward = ask(op="getattr", target=2, name="forward")["value"]
+    got = ask(op="call", target=forward["__handle__"], args=remote.to_kernel([np.eye(2)]), kwargs=remote.to_kernel({}))["value"]
+    assert np.array_equal(remote.from_kernel(got, session=None), np.ones((2, 2)))
+    assert ask(op="lookup", name="missing")["error"] == ["NameError", "name 'missing' is not defined"]
+    assert ask(op="run", code="import os")["error"][0] == "ValueError"
 
 
 def test_the_command_line_refuses_an_unknown_lab(tmp_path):

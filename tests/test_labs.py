@@ -5,18 +5,24 @@ error and reports "not implemented yet" for each exercise; in strict mode the st
 fails. So a check that cannot fail, or a stub that breaks the notebook, is caught here.
 """
 
+import importlib
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from helpers import checks, grade, labs
+from grader import runner
+from helpers import checks, course
 
 ROOT = Path(__file__).resolve().parents[1]
-LABS = list(checks.LABS)
-SMOKE = {"LAB_PROFILE": "smoke"}
+sys.path.insert(0, str(ROOT / "tools"))
+labs = importlib.import_module("labs")  # tools/labs.py, the generator (a repository tool, not part of helpers)
+LABS = list(course.LABS)
+SMOKE = runner.kernel_environment("smoke")  # how the grader runs a notebook, in the smoke profile
 
 
 def source(lab):
@@ -37,7 +43,18 @@ def test_every_lab_has_a_source_and_a_student_notebook():
 
 
 def test_the_student_notebooks_are_up_to_date():
-    assert labs.stale() == [], "run `make labs` (python -m helpers.labs) and commit labs/*.ipynb"
+    assert labs.stale() == [], "run `make labs` (python tools/labs.py) and commit labs/*.ipynb"
+
+
+def test_the_generator_runs_as_a_script_from_anywhere():
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "labs.py"), "--check"], capture_output=True, text=True, cwd="/")
+    assert result.returncode == 0 and f"{len(LABS)} student notebooks up to date" in result.stdout, result.stdout + result.stderr
+    result = subprocess.run([sys.executable, str(ROOT / "tools" / "labs.py"), "--write"], capture_output=True, text=True)
+    assert result.returncode == 2 and "usage: python tools/labs.py [--check]" in result.stderr
+
+
+def test_the_generator_takes_the_metadata_key_from_the_course():
+    assert labs.METADATA_KEY is course.METADATA_KEY == "deep_learning_lab"
 
 
 def test_a_stale_student_notebook_is_detected(tmp_path):
@@ -124,18 +141,20 @@ def _errors(execution):
     return [f"{ename}: {evalue[:200]}" for _, ename, evalue in execution.errors]
 
 
+@pytest.mark.grader
 @pytest.mark.parametrize("lab", LABS)
 def test_the_solution_passes_every_check_in_strict_mode(lab, tmp_path):
     nb = source(lab)
-    execution = grade.run_notebook(nb, tmp_path, timeout=240, env={**SMOKE, "LAB_STRICT": "1"}, allow_errors=False)
+    execution = runner.run_notebook(nb, tmp_path, timeout=240, env={**SMOKE, "LAB_STRICT": "1"}, allow_errors=False)
     assert execution.finished and not _errors(execution), _errors(execution)
     assert f"{len(checks.check_names(lab))} of {len(checks.check_names(lab))} checks passed." in stdout(nb)
 
 
+@pytest.mark.grader
 @pytest.mark.parametrize("lab", LABS)
 def test_the_student_notebook_runs_and_says_not_implemented_yet(lab, tmp_path):
     nb = student(lab)
-    execution = grade.run_notebook(nb, tmp_path, timeout=240, env=SMOKE, allow_errors=False)
+    execution = runner.run_notebook(nb, tmp_path, timeout=240, env=SMOKE, allow_errors=False)
     assert execution.finished and not _errors(execution), _errors(execution)
     out = stdout(nb)
     for name in checks.check_names(lab):
@@ -144,9 +163,10 @@ def test_the_student_notebook_runs_and_says_not_implemented_yet(lab, tmp_path):
     assert f"0 of {len(checks.check_names(lab))} checks passed." in out
 
 
+@pytest.mark.grader
 @pytest.mark.parametrize("lab", LABS)
 def test_the_student_notebook_fails_in_strict_mode(lab, tmp_path):
     nb = student(lab)
-    execution = grade.run_notebook(nb, tmp_path, timeout=240, env={**SMOKE, "LAB_STRICT": "1"}, allow_errors=False)
+    execution = runner.run_notebook(nb, tmp_path, timeout=240, env={**SMOKE, "LAB_STRICT": "1"}, allow_errors=False)
     assert [ename for _, ename, _ in execution.errors] == ["AssertionError"]
     assert "not implemented yet" in execution.errors[0][2]

@@ -1,10 +1,15 @@
 """Every concept notebook follows the course's standard (CONTRIBUTING.md) and is stored clean."""
 
+import ast
+import inspect
 import json
 import re
+import textwrap
 from pathlib import Path
 
 import pytest
+
+from helpers import widgets
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -36,10 +41,62 @@ def test_notebook_follows_the_standard(path):
     assert any("settings.setup()" in c for c in code[:3]), "settings.setup() runs in the first cells"
     assert "<details>" in markdown, "check-your-understanding questions with collapsible answers"
     assert re.search(r"^#+ Takeaways", markdown, flags=re.M), "a Takeaways section"
-    assert any(c.startswith("# NBVAL_IGNORE_OUTPUT") and "widgets." in c for c in code), "a widget cell"
     last = code[-1]
     assert "assert" in last and last.rstrip().endswith(f'progress.done("{path.stem}")'), "the last cell checks what was taught, then marks the notebook done"
     assert not any("tf.keras" in c for c in code), "Keras 3 APIs only"
+
+
+WIDGET_BUILDERS = {"explorer", *(name for name in vars(widgets) if name.endswith(("_slider", "_playground", "_explorer")))}
+
+
+def code_tree(text):
+    """A code cell as an AST; IPython's `%` and `!` lines are left out."""
+    return ast.parse("\n".join(line for line in text.splitlines() if not line.lstrip().startswith(("%", "!"))))
+
+
+def views_named(tree):
+    """The `*_view` functions a piece of code names."""
+    names = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} | {n.attr for n in ast.walk(tree) if isinstance(n, ast.Attribute)}
+    return {name for name in names if name.endswith("_view")}
+
+
+def widget_builds(tree):
+    """The `widgets.<builder>(...)` calls in a cell."""
+    return [
+        node for node in ast.walk(tree)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and isinstance(node.func.value, ast.Name)
+        and node.func.value.id == "widgets" and node.func.attr in WIDGET_BUILDERS
+    ]
+
+
+def views_drawn_by(build, trees):
+    """The views a widget draws: named in a helpers builder, or in the notebook's functions given to widgets.explorer."""
+    if build.func.attr != "explorer":
+        return views_named(ast.parse(textwrap.dedent(inspect.getsource(getattr(widgets, build.func.attr)))))
+    given = {arg.id for arg in build.args if isinstance(arg, ast.Name)}
+    functions = [node for tree in trees for node in ast.walk(tree) if isinstance(node, ast.FunctionDef) and node.name in given]
+    return views_named(build).union(*map(views_named, functions))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_notebook_draws_its_widget_with_helpers_widgets_and_a_static_figure_beside_it(path):
+    code_cells = [c for c in cells(path) if c["cell_type"] == "code"]
+    trees = [code_tree(source(c)) for c in code_cells]
+    imports = [node for tree in trees for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    modules = {alias.name for node in imports if isinstance(node, ast.Import) for alias in node.names}
+    modules |= {node.module for node in imports if isinstance(node, ast.ImportFrom)}
+    assert not any(module.split(".")[0] == "ipywidgets" for module in modules if module), "widgets come from helpers.widgets only"
+    assert any(
+        node.module == "helpers" and any(alias.name == "widgets" and alias.asname is None for alias in node.names)
+        for node in imports if isinstance(node, ast.ImportFrom)
+    ), "from helpers import widgets"
+    widget_cells = [k for k, c in enumerate(code_cells) if source(c).startswith("# NBVAL_IGNORE_OUTPUT") and widget_builds(trees[k])]
+    assert widget_cells, "a widget cell: starts with # NBVAL_IGNORE_OUTPUT and builds its widget with helpers.widgets"
+    for k in widget_cells:
+        views = set().union(*(views_drawn_by(build, trees) for build in widget_builds(trees[k])))
+        assert k + 1 < len(code_cells) and views & views_named(trees[k + 1]), f"the cell after the widget draws {sorted(views)} statically"
+        shown = code_cells[k + 1]["outputs"]
+        assert any("image/png" in o.get("data", {}) or o.get("name") == "stdout" for o in shown), "the static version is stored, for GitHub"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -1,4 +1,4 @@
-"""helpers.plots and helpers.widgets: shapes are checked, and the widgets' pure functions behave."""
+"""helpers.plots and helpers.widgets: shapes are checked, the views behave, and every widget starts drawn and redraws."""
 
 import matplotlib
 
@@ -84,12 +84,108 @@ def test_init_scale_view_vanishes_and_explodes():
         widgets.init_scale_view(1.0, "softmax")
 
 
-def test_widgets_build_and_react_headlessly():
-    slider = widgets.square_slider()
-    slider.children[0].value = 7
-    assert widgets.square_view(7)["text"] == "7 squared is 49"
-    playground = widgets.neuron_playground()
-    playground.children[0].value = -2.0
-    assert "w = (-2.00" in playground.result
-    for make in (widgets.learning_rate_explorer, widgets.capacity_explorer, widgets.init_scale_explorer):
-        assert make().result
+def _parts(box):
+    """An explorer's controls, its text and its picture (None when its view draws no figure)."""
+    import ipywidgets
+
+    *controls, last = box.children
+    if isinstance(last, ipywidgets.Image):
+        *controls, caption = controls
+        return controls, caption, last
+    return controls, last, None
+
+
+def _tiny_cnn():
+    import keras
+
+    inputs = keras.Input((8, 8, 1))
+    hidden = keras.layers.Conv2D(2, 3, padding="same", name="conv")(inputs)
+    return keras.Model(inputs, keras.layers.Dense(1)(keras.layers.Flatten()(hidden))), np.random.default_rng(0).random((3, 8, 8, 1))
+
+
+# every widget builder in helpers.widgets: (its arguments, which control to move, and where to)
+CHANGES = {
+    "square_slider": (tuple, 0, 7),
+    "neuron_playground": (tuple, 0, -2.0),
+    "learning_rate_explorer": (tuple, 0, 1.1),
+    "capacity_explorer": (tuple, 0, 15),
+    "init_scale_explorer": (tuple, 1, "relu"),
+    "kernel_explorer": (tuple, 0, "blur"),
+    "feature_map_explorer": (_tiny_cnn, 1, "conv"),
+}
+
+
+def test_every_widget_builder_is_tested_here():
+    builders = {name for name in vars(widgets) if name.endswith(("_slider", "_playground", "_explorer")) and not name.startswith("_")}
+    assert builders == set(CHANGES)
+
+
+@pytest.mark.parametrize("name", CHANGES)
+def test_each_widget_starts_drawn_and_redraws_when_a_control_changes(name):
+    import matplotlib.pyplot as plt
+
+    arguments, index, value = CHANGES[name]
+    open_before = plt.get_fignums()
+    controls, caption, picture = _parts(getattr(widgets, name)(*arguments()))
+    text = caption.value
+    assert text, "the widget shows its view's text before any interaction"
+    if name != "square_slider":  # the one view that draws no figure
+        assert bytes(picture.value).startswith(b"\x89PNG"), "the widget shows its figure before any interaction"
+    drawn = picture and bytes(picture.value)
+    controls[index].value = value
+    assert caption.value != text
+    if picture:
+        assert bytes(picture.value) != drawn
+    assert plt.get_fignums() == open_before, "the explorer closes the figures it showed, so none is shown twice"
+
+
+def test_explorer_wires_a_notebooks_own_view():
+    import ipywidgets
+    import matplotlib.pyplot as plt
+
+    def show_line(slope, colour):
+        if slope == 0:
+            raise ValueError("slope must not be 0")
+        _, ax = plt.subplots()
+        ax.plot([0, 1], [0, slope], color=colour)
+        return {"text": f"slope {slope} in {colour}"}
+
+    open_before = plt.get_fignums()
+    box = widgets.explorer(show_line, slope=widgets.slider(2, -3, 3, label="slope of the line"), colour=widgets.menu(["red", "blue"]))
+    (slope, colour), caption, picture = _parts(box)
+    assert not any(isinstance(child, ipywidgets.Output) for child in box.children), "no Output widget: nbclient can deadlock on one"
+    assert (slope.description, colour.description) == ("slope of the line", "colour")
+    assert caption.value == "slope 2 in red" and bytes(picture.value).startswith(b"\x89PNG")
+    drawn = bytes(picture.value)
+    colour.value = "blue"
+    assert caption.value == "slope 2 in blue" and bytes(picture.value) != drawn
+    drawn = bytes(picture.value)
+    slope.value = 0  # a bad value after a change: its message instead of the text, the last picture kept
+    assert caption.value == "slope must not be 0" and bytes(picture.value) == drawn
+    assert plt.get_fignums() == open_before
+    with pytest.raises(ValueError, match="slope must not be 0"):
+        widgets.explorer(show_line, slope=widgets.slider(0, -3, 3), colour=widgets.menu(["red"]))
+    with pytest.raises(ValueError, match="draw opened 2 figures"):
+        widgets.explorer(lambda n: [plt.figure(), plt.figure()] and {}, n=widgets.slider(1, 0, 2))
+    with pytest.raises(ValueError, match="control 'n' must be a widgets.slider"):
+        widgets.explorer(show_line, n=3)
+    with pytest.raises(ValueError, match="at least one control"):
+        widgets.explorer(show_line)
+
+
+def test_slider_menu_and_text_box_from_simple_specs():
+    import ipywidgets
+
+    assert isinstance(widgets.slider(3, 0, 10), ipywidgets.IntSlider)
+    assert isinstance(widgets.slider(0.3, 0.0, 0.95, 0.05), ipywidgets.FloatSlider)
+    log = widgets.slider(0.1, 1e-3, 10.0, log=True, live=False)
+    assert isinstance(log, ipywidgets.FloatLogSlider) and (log.min, log.max, log.value) == (-3, 1, 0.1)
+    assert not log.continuous_update
+    assert widgets.menu(range(1, 4), 2).value == 2 and widgets.menu(["a", "b"]).value == "a"
+    assert widgets.text_box("1 2 3", label="custom").value == "1 2 3"
+    with pytest.raises(ValueError, match="between low and high, got value=11"):
+        widgets.slider(11, 0, 10)
+    with pytest.raises(ValueError, match="log-scale slider needs low > 0"):
+        widgets.slider(1.0, 0.0, 10.0, log=True)
+    with pytest.raises(ValueError, match=r"one of its options \['a', 'b'\], got 'c'"):
+        widgets.menu(["a", "b"], "c")

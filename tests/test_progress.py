@@ -24,7 +24,8 @@ def row(item):
 def test_a_new_learner_sees_every_notebook_and_lab_not_started(progress_path):
     table = progress.rows()
     assert [r["item"] for r in table if r["kind"] == "notebook"][:2] == ["00_start_here", "01_single_neuron"]
-    assert {r["item"] for r in table if r["kind"] == "lab"} == set(checks.LABS)
+    assert [r["item"] for r in table if r["kind"] == "lab"] == list(course.LABS)
+    assert all(r["state"] == "not started" for r in table if r["kind"] == "lab")
     assert not any(r["done"] for r in table)
     assert progress.summary().endswith(f"0 of {len(table)} done.")
     assert not progress_path.exists(), "only reading must not create the file"
@@ -47,11 +48,39 @@ def test_lab_checks_record_their_latest_result(progress_path, capsys):
     assert row("lab01_neuron_and_gradient_descent")["state"] == "0 of 6 checks pass"
     saved = json.loads(progress_path.read_text())
     assert saved["labs"]["lab01_neuron_and_gradient_descent"]["check_sigmoid"]["passed"] is False
+    assert saved["labs"]["lab01_neuron_and_gradient_descent"]["check_sigmoid"]["out_of"] == len(checks.check_names("lab01"))
+    assert [p.name for p in progress_path.parent.iterdir()] == ["progress.json"]  # written whole, no part left behind
 
 
-def test_checks_run_silently_record_nothing(progress_path):
-    checks.check_sigmoid(lambda z: z, strict=False, echo=False)  # how the grader runs them
+def test_checks_told_not_to_record_record_nothing(progress_path):
+    checks.check_sigmoid(lambda z: z, strict=False, echo=False, record=False)
+    checks.run_lab("lab01", {"sigmoid": lambda z: z}, strict=False, echo=False)  # how the grader runs them
     assert not progress_path.exists()
+    checks.check_sigmoid(lambda z: z, strict=False, echo=False)  # silent, but recorded: printing is not recording
+    assert row("lab01_neuron_and_gradient_descent")["state"] == "0 of 6 checks pass"
+
+
+def test_the_count_of_checks_comes_from_what_was_recorded(progress_path):
+    progress.record_check("lab02_backprop_from_scratch", "check_a", True, out_of=2)
+    assert row("lab02_backprop_from_scratch") == {"item": "lab02_backprop_from_scratch", "kind": "lab", "state": "1 of 2 checks pass", "done": False}
+    progress.record_check("lab02_backprop_from_scratch", "check_b", True, out_of=2)
+    assert row("lab02_backprop_from_scratch")["done"] and row("lab02_backprop_from_scratch")["state"] == "2 of 2 checks pass"
+    progress.record_check("lab02_backprop_from_scratch", "check_b", True, out_of=3)  # the lab gained a check
+    assert row("lab02_backprop_from_scratch")["state"] == "2 of 3 checks pass" and not row("lab02_backprop_from_scratch")["done"]
+    assert row("lab03_convolutions_and_cnns")["state"] == "not started"
+    with pytest.raises(ValueError, match="unknown lab 'lab09'"):
+        progress.record_check("lab09", "check_a", True, out_of=1)
+    with pytest.raises(ValueError, match="out_of is the number of checks"):
+        progress.record_check("lab02_backprop_from_scratch", "check_a", True, out_of=0)
+
+
+def test_progress_needs_nothing_from_the_checks():
+    import ast
+
+    tree = ast.parse((ROOT / "helpers" / "progress.py").read_text(encoding="utf-8"))
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    imported |= {alias.name for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom)) for alias in node.names}
+    assert not any("checks" in name for name in imported), imported
 
 
 def test_a_corrupt_file_is_kept_aside_and_progress_restarts(progress_path, capsys):
@@ -67,7 +96,7 @@ def test_recording_can_be_turned_off(monkeypatch, tmp_path):
     monkeypatch.setenv("LAB_PROGRESS_FILE", "off")
     monkeypatch.setenv("HOME", str(tmp_path))
     progress.done("01_single_neuron")
-    progress.record_check("lab01_neuron_and_gradient_descent", "check_sigmoid", True)
+    progress.record_check("lab01_neuron_and_gradient_descent", "check_sigmoid", True, out_of=6)
     assert list(tmp_path.rglob("*")) == []
     assert "Recording is off" in progress.summary()
 
@@ -80,9 +109,9 @@ def test_reset_keeps_the_old_file(progress_path):
 
 
 def test_grading_kernels_do_not_record(monkeypatch):
-    from helpers import grade
+    from grader import runner
 
-    assert grade.kernel_environment()["LAB_PROGRESS_FILE"] == "off"
+    assert runner.kernel_environment()["LAB_PROGRESS_FILE"] == "off"
 
 
 def test_every_notebook_marks_itself_done_in_its_last_cell():

@@ -98,10 +98,92 @@ def test_mlp_gradients_pass_a_finite_difference_check_and_training_learns():
 
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match=r"Dense expects X of shape \(n, 4\); got \(2, 3\)"):
-        scratch.Dense(4, 2).forward(np.zeros((2, 3)))
+        scratch.Dense(4, 2, np.random.default_rng(0)).forward(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"logits \(n, classes\) and labels \(n,\); got \(3, 2\) and \(4,\)"):
         scratch.softmax_cross_entropy(np.zeros((3, 2)), np.zeros(4, int))
     with pytest.raises(ValueError, match="same shape"):
         scratch.relative_error(np.zeros(2), np.zeros(3))
     with pytest.raises(ValueError, match="at least an input and an output"):
         scratch.MLP([3])
+    with pytest.raises(ValueError, match=r"Value \*\* k needs a plain number k, got Value"):
+        scratch.Value(2.0) ** scratch.Value(3.0)
+    with pytest.raises(ValueError, match="padding must be 'valid' or 'same', got 'Same'"):
+        scratch.conv2d(np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 2)), np.zeros(2), padding="Same")
+    with pytest.raises(ValueError, match=r"got X \(1, 4, 4, 3\) and W \(3, 3, 1, 2\)"):
+        scratch.conv2d(np.zeros((1, 4, 4, 3)), np.zeros((3, 3, 1, 2)), np.zeros(2))
+    with pytest.raises(ValueError, match=r"max_pool2d expects X \(n, H, W, C\) and pool_size >= 1; got X \(4, 4\)"):
+        scratch.max_pool2d(np.zeros((4, 4)))
+
+
+def test_value_records_its_graph_in_topological_order():
+    x, w = scratch.Value(1.5, label="x"), scratch.Value(-0.8, label="w")
+    loss = ((w * x).tanh() - 1.0) ** 2
+    loss.backward()
+    order = loss.topological_order()
+    assert order[-1] is loss and {x, w} <= set(order)
+    assert all(order.index(parent) < order.index(node) for node in order for parent in node._parents)
+    assert repr(w).startswith("Value(w: data=-0.8000, grad=")
+
+
+def test_dense_matches_keras_dense_forward_and_backward():
+    import keras
+
+    rng = np.random.default_rng(4)
+    X, G = rng.normal(size=(5, 4)), rng.normal(size=(5, 3))  # G stands for dL/dZ from the layers above
+    layer = scratch.Dense(4, 3, rng)
+    layer.b = rng.normal(size=3)
+    keras_dense = keras.layers.Dense(3, dtype="float64")
+    keras_dense.build((None, 4))
+    keras_dense.set_weights([layer.W, layer.b])
+    tX = tf.Variable(X)
+    with tf.GradientTape() as tape:
+        Z = keras_dense(tX)
+        loss = tf.reduce_sum(Z * G)  # dL/dZ is then exactly G
+    gW, gb, gX = tape.gradient(loss, [keras_dense.kernel, keras_dense.bias, tX])
+    np.testing.assert_allclose(layer.forward(X), Z.numpy(), rtol=1e-12)
+    dX = layer.backward(G)
+    for mine, theirs in [(layer.dW, gW), (layer.db, gb), (dX, gX)]:
+        np.testing.assert_allclose(mine, np.asarray(theirs), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("padding", ["valid", "same"])
+@pytest.mark.parametrize("stride", [1, 2, 3])
+@pytest.mark.parametrize("size, kernel", [((9, 9), (3, 3)), ((8, 7), (3, 2)), ((6, 10), (5, 4))])
+def test_conv2d_matches_keras_conv2d(padding, stride, size, kernel):
+    import keras
+
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(2, *size, 3))
+    W, b = rng.normal(size=(*kernel, 3, 4)), rng.normal(size=4)
+    conv = keras.layers.Conv2D(4, kernel, strides=stride, padding=padding, dtype="float64")
+    conv.build(X.shape)
+    conv.set_weights([W, b])
+    expected = conv(X).numpy()
+    got = scratch.conv2d(X, W, b, stride=stride, padding=padding)
+    assert got.shape == expected.shape
+    np.testing.assert_allclose(got, expected, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("pool_size", [1, 2, 3])
+@pytest.mark.parametrize("size", [(8, 8), (7, 5), (9, 6)])
+def test_max_pool2d_matches_keras_max_pooling2d(pool_size, size):
+    import keras
+
+    X = np.random.default_rng(6).normal(size=(2, *size, 3))
+    expected = keras.layers.MaxPooling2D(pool_size=pool_size, dtype="float64")(X).numpy()
+    np.testing.assert_array_equal(scratch.max_pool2d(X, pool_size=pool_size), expected)
+
+
+def test_every_public_definition_names_the_notebook_that_writes_it_out():
+    import inspect
+    import re
+    from pathlib import Path
+
+    notebooks = Path(__file__).resolve().parents[1] / "notebooks"
+    public = [obj for name, obj in vars(scratch).items() if not name.startswith("_") and (inspect.isfunction(obj) or inspect.isclass(obj))]
+    public = [obj for obj in public if obj.__module__ == scratch.__name__]
+    assert len(public) >= 15
+    for obj in public:
+        found = re.search(r"[Ww]ritten out in (\d\d)", obj.__doc__ or "")
+        assert found, f"the docstring of scratch.{obj.__name__} does not say 'Written out in NN'"
+        assert list(notebooks.glob(f"{found.group(1)}_*.ipynb")), f"scratch.{obj.__name__} names notebook {found.group(1)}, which does not exist"

@@ -124,9 +124,9 @@ def pipeline(x, y, batch_size, seed):
 class EpochClock(keras.callbacks.Callback):
     """Training seconds (evaluation excluded) and test accuracy after each epoch; stops at a time limit."""
 
-    def __init__(self, x_test, y_test, time_limit=None):
+    def __init__(self, X_test, y_test, time_limit=None):
         super().__init__()
-        self.x_test, self.y_test, self.time_limit = x_test, y_test, time_limit
+        self.X_test, self.y_test, self.time_limit = X_test, y_test, time_limit
         self.rows, self.trained = [], 0.0
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -138,15 +138,15 @@ class EpochClock(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         self.trained += time.perf_counter() - self.started
-        accuracy = float(self.model.evaluate(self.x_test, self.y_test, batch_size=1000, verbose=0)[1])
+        accuracy = float(self.model.evaluate(self.X_test, self.y_test, batch_size=1000, verbose=0)[1])
         stamp = datetime.now(timezone.utc).strftime("%H:%M:%S")
         self.rows.append({"epoch": epoch + 1, "seconds": self.trained, "test_accuracy": accuracy, "at": stamp})
 
 
-def train(name, model, x_train, y_train, x_test, y_test, epochs, batch_size, time_limit=None, seed=0):
+def train(name, model, X_train, y_train, X_test, y_test, epochs, batch_size, time_limit=None, seed=0):
     """Train one model with the clock running; return its per-epoch rows and totals."""
-    clock = EpochClock(x_test, y_test, time_limit)
-    model.fit(pipeline(x_train, y_train, batch_size, seed), epochs=epochs, verbose=0, callbacks=[clock])
+    clock = EpochClock(X_test, y_test, time_limit)
+    model.fit(pipeline(X_train, y_train, batch_size, seed), epochs=epochs, verbose=0, callbacks=[clock])
     reached = next((row["seconds"] for row in clock.rows if row["test_accuracy"] >= TARGET), None)
     return {"name": name, "rows": clock.rows, "seconds": clock.trained, "accuracy": clock.rows[-1]["test_accuracy"], "to_target": reached}
 
@@ -186,11 +186,11 @@ def race(dataset, runs, time_matched):
     time_matched: ours trains first and the reference gets exactly our training time; otherwise both
     train their full schedules (the reference 15 epochs), the order alternating between runs.
     """
-    x_train, y_train = dataset.x_train[..., None], dataset.y_train.astype("int64")
-    x_test, y_test = dataset.x_test[..., None], dataset.y_test.astype("int64")
-    warm_up(x_train, y_train)
-    epochs = REAL_EPOCHS if len(x_train) >= 50_000 else STANDIN_EPOCHS
-    steps = epochs * math.ceil(len(x_train) / BATCH_SIZE)
+    X_train, y_train = dataset.X_train[..., None], dataset.y_train.astype("int64")
+    X_test, y_test = dataset.X_test[..., None], dataset.y_test.astype("int64")
+    warm_up(X_train, y_train)
+    epochs = REAL_EPOCHS if len(X_train) >= 50_000 else STANDIN_EPOCHS
+    steps = epochs * math.ceil(len(X_train) / BATCH_SIZE)
     results = []
     for run in range(runs):
         pair = {}
@@ -198,11 +198,11 @@ def race(dataset, runs, time_matched):
         for who in order:
             settings.seed_everything(run)
             if who == "ours":
-                pair["ours"] = train("ours", compile_cnn(build_cnn(), steps), x_train, y_train, x_test, y_test, epochs, BATCH_SIZE, seed=run)
+                pair["ours"] = train("ours", compile_cnn(build_cnn(), steps), X_train, y_train, X_test, y_test, epochs, BATCH_SIZE, seed=run)
             else:
                 limit = pair["ours"]["seconds"] if time_matched else None
                 epochs_ref = 10_000 if time_matched else REFERENCE_EPOCHS
-                pair["reference"] = train("reference", build_reference(), x_train, y_train, x_test, y_test, epochs_ref, REFERENCE_BATCH, time_limit=limit, seed=run)
+                pair["reference"] = train("reference", build_reference(), X_train, y_train, X_test, y_test, epochs_ref, REFERENCE_BATCH, time_limit=limit, seed=run)
             print(f"run {run + 1} {who}: {pair[who]['seconds']:.1f} s, test accuracy {pair[who]['accuracy']:.4f}", flush=True)
         results.append((pair["reference"], pair["ours"]))
     return results
@@ -211,7 +211,7 @@ def race(dataset, runs, time_matched):
 def report_race(results, dataset, time_matched) -> str:
     ref_times = [r["seconds"] for r, _ in results]
     our_times = [o["seconds"] for _, o in results]
-    lines = [f"Data: {dataset.source} ({len(dataset.x_train):,} training, {len(dataset.x_test):,} test images){' - OFFLINE STAND-IN' if dataset.is_standin else ''}.", ""]
+    lines = [f"Data: {dataset.source} ({len(dataset.X_train):,} training, {len(dataset.X_test):,} test images){' - OFFLINE STAND-IN' if dataset.is_standin else ''}.", ""]
     lines += ["| run | model | epoch | training seconds | test accuracy | clock (UTC) |", "|---|---|---|---|---|---|"]
     for run, pair in enumerate(results, 1):
         for result in pair:

@@ -85,7 +85,7 @@ def main(argv=None) -> int:
         folder, out = Path(tmp) / "submissions", Path(tmp) / "out"
         folder.mkdir()
         make_submissions(folder, args.n)
-        command = [sys.executable, "-m", "helpers.grade", LAB, str(folder), "--out", str(out), "--profile", args.profile]
+        command = [sys.executable, "-m", "grader", LAB, str(folder), "--out", str(out), "--profile", args.profile]
         load_before = os.getloadavg()[0]
         started = time.monotonic()
         process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)

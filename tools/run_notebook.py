@@ -2,7 +2,10 @@
 
     python tools/run_notebook.py NOTEBOOK [--inplace] [--timeout SECONDS]
 
-The profile comes from LAB_PROFILE as usual. Used by tools/outputs.py and tools/bench.py.
+The profile comes from LAB_PROFILE as usual; the timeout is for the whole notebook. The kernel is
+the grader's (grader.runner), without its memory limit, output cap or grading environment: the
+notebook runs as in a learner's kernel, and stops at the first cell that raises. Used by
+tools/outputs.py and tools/bench.py.
 """
 
 from __future__ import annotations
@@ -17,8 +20,8 @@ import time
 from pathlib import Path
 
 import nbformat
-from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError, CellTimeoutError
+
+from grader.runner import NotebookRun
 
 MACHINE_PATH = re.compile(r"(/root/|/tmp/|/home/[^/\s]+/|/mnt/|/work/|\S*site-packages/)\S*")
 
@@ -44,23 +47,27 @@ def main(argv: list[str]) -> int:
     timeout = int(argv[argv.index("--timeout") + 1]) if "--timeout" in argv else 900
     nb = nbformat.read(path, as_version=4)
     # a fresh progress file per run: stored outputs show a new learner's view, and yours is untouched
-    os.environ["LAB_PROGRESS_FILE"] = os.path.join(tempfile.mkdtemp(prefix="lab-progress-"), "progress.json")
-    client = NotebookClient(nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}})
-    client.comm_open_handlers = {}  # nbclient's Output-widget emulation can deadlock mid-cell (nbclient issue 312)
+    env = {"LAB_PROGRESS_FILE": os.path.join(tempfile.mkdtemp(prefix="lab-progress-"), "progress.json")}
     start = time.perf_counter()
-    error = None
-    try:
-        client.execute()
-    except (CellExecutionError, CellTimeoutError) as exc:
-        error = str(exc).strip().splitlines()[-1][:300]
+    with NotebookRun(nb, path.parent, memory_mb=0, env=env, allow_errors=False, max_output_bytes=None, record_timing=True) as run:
+        execution = run.run_cells(time.monotonic() + timeout)
+        if execution.finished and not execution.errors:
+            run.store_metadata()
     wall = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    error = None
+    if execution.errors:
+        index, ename, evalue = execution.errors[0]
+        error = f"cell {index + 1}: {ename}: {evalue}"[:300]
+    elif execution.timed_out is not None:
+        error = f"the time limit of {timeout} s ran out in cell {execution.timed_out + 1}"
+    elif execution.died is not None:
+        error = f"the kernel died in cell {execution.died + 1} (exit code {execution.exit_code}): {execution.log_tail[-200:]}"
     if inplace and error is None:
         tidy(nb)
         nbformat.write(nb, path)
     print(json.dumps({"notebook": path.name, "wall_s": round(wall, 2), "peak_mb": round(peak_mb, 1), "error": error}))
     return 1 if error else 0
-
 
 if __name__ == "__main__":
     sys.exit(main(sys.argv[1:]))

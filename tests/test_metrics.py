@@ -1,9 +1,9 @@
-"""helpers.vision: every metric against hand-worked cases, and against Keras/TF where they have one."""
+"""helpers.metrics: every metric against hand-worked cases, and against Keras/TF where they have one."""
 
 import numpy as np
 import pytest
 
-from helpers import vision
+from helpers import metrics
 
 # --- box IoU ----------------------------------------------------------------------------------
 
@@ -17,7 +17,7 @@ def test_box_iou_hand_worked():
     a = np.array([[0, 0, 2, 2], [0, 0, 4, 2]])
     b = np.array([[1, 1, 3, 3], [0, 0, 2, 2], [10, 10, 12, 12], [2, 0, 6, 2]])
     expected = np.array([[1 / 7, 1.0, 0.0, 0.0], [0.2, 0.5, 0.0, 1 / 3]])
-    assert np.allclose(vision.box_iou(a, b), expected)
+    assert np.allclose(metrics.box_iou(a, b), expected)
 
 
 def test_box_iou_matches_pixel_counting():
@@ -28,20 +28,20 @@ def test_box_iou_matches_pixel_counting():
     masks = np.zeros((30, 21, 21), dtype=bool)
     for k, (x1, y1, x2, y2) in enumerate(boxes):
         masks[k, y1:y2, x1:x2] = True
-    assert np.allclose(vision.box_iou(boxes, boxes), vision.mask_iou(masks, masks))
+    assert np.allclose(metrics.box_iou(boxes, boxes), metrics.mask_iou(masks, masks))
 
 
 def test_box_iou_bad_and_empty_input():
     with pytest.raises(ValueError, match="x2 < x1"):
-        vision.box_iou([[5, 0, 1, 2]], [[0, 0, 1, 1]])
+        metrics.box_iou([[5, 0, 1, 2]], [[0, 0, 1, 1]])
     with pytest.raises(ValueError, match=r"shape \(n, 4\)"):
-        vision.box_iou([[0, 0, 1]], [[0, 0, 1, 1]])
+        metrics.box_iou([[0, 0, 1]], [[0, 0, 1, 1]])
     with pytest.raises(ValueError, match="NaN"):
-        vision.box_iou([[0, 0, np.nan, 1]], [[0, 0, 1, 1]])
-    assert vision.box_iou(np.zeros((0, 4)), [[0, 0, 1, 1]]).shape == (0, 1)
-    assert vision.box_iou([], [[0, 0, 1, 1]]).shape == (0, 1)
+        metrics.box_iou([[0, 0, np.nan, 1]], [[0, 0, 1, 1]])
+    assert metrics.box_iou(np.zeros((0, 4)), [[0, 0, 1, 1]]).shape == (0, 1)
+    assert metrics.box_iou([], [[0, 0, 1, 1]]).shape == (0, 1)
     # a degenerate (zero-area) box against itself: union 0, documented IoU 0
-    assert vision.box_iou([[1, 1, 1, 1]], [[1, 1, 1, 1]])[0, 0] == 0.0
+    assert metrics.box_iou([[1, 1, 1, 1]], [[1, 1, 1, 1]])[0, 0] == 0.0
 
 
 # --- NMS --------------------------------------------------------------------------------------
@@ -52,9 +52,9 @@ def test_nms_hand_worked():
     # IoU(A, B) = 9*9 / (100 + 100 - 81) = 81/119 = 0.68: B goes at threshold 0.5, stays at 0.7.
     boxes = [[1, 1, 11, 11], [20, 20, 30, 30], [0, 0, 10, 10]]
     scores = [0.8, 0.7, 0.9]
-    assert vision.non_max_suppression(boxes, scores, 0.5).tolist() == [2, 1]
-    assert vision.non_max_suppression(boxes, scores, 0.7).tolist() == [2, 0, 1]
-    assert vision.non_max_suppression(np.zeros((0, 4)), [], 0.5).tolist() == []
+    assert metrics.non_max_suppression(boxes, scores, 0.5).tolist() == [2, 1]
+    assert metrics.non_max_suppression(boxes, scores, 0.7).tolist() == [2, 0, 1]
+    assert metrics.non_max_suppression(np.zeros((0, 4)), [], 0.5).tolist() == []
 
 
 def test_nms_matches_tensorflow():
@@ -66,16 +66,16 @@ def test_nms_matches_tensorflow():
     boxes = np.concatenate([xy, xy + wh], axis=1)
     scores = rng.uniform(size=60)
     for threshold in (0.3, 0.5, 0.7):
-        ours = vision.non_max_suppression(boxes, scores, threshold)
+        ours = metrics.non_max_suppression(boxes, scores, threshold)
         theirs = tf.image.non_max_suppression(boxes[:, [1, 0, 3, 2]].astype(np.float32), scores.astype(np.float32), 60, threshold)
         assert ours.tolist() == theirs.numpy().tolist()
 
 
 def test_nms_bad_input():
     with pytest.raises(ValueError, match="one score per box"):
-        vision.non_max_suppression([[0, 0, 1, 1]], [0.5, 0.4])
+        metrics.non_max_suppression([[0, 0, 1, 1]], [0.5, 0.4])
     with pytest.raises(ValueError, match=r"\[0, 1\]"):
-        vision.non_max_suppression([[0, 0, 1, 1]], [0.5], iou_threshold=1.5)
+        metrics.non_max_suppression([[0, 0, 1, 1]], [0.5], iou_threshold=1.5)
 
 
 # --- average precision ------------------------------------------------------------------------
@@ -89,9 +89,9 @@ def test_average_precision_hand_worked():
     true = [np.array([[0, 0, 10, 10], [20, 20, 30, 30]])]
     pred = [np.array([[0, 0, 10, 10], [50, 50, 60, 60], [20, 20, 30, 30]])]
     scores = [np.array([0.9, 0.8, 0.7])]
-    assert vision.average_precision(pred, scores, true) == pytest.approx(5 / 6)
+    assert metrics.average_precision(pred, scores, true) == pytest.approx(5 / 6)
     # Swap the scores of the FP and the second TP: TP, TP, FP -> precision 1, 1, 2/3 at recall 1/2, 1, 1: AP 1.
-    assert vision.average_precision(pred, [np.array([0.9, 0.7, 0.8])], true) == pytest.approx(1.0)
+    assert metrics.average_precision(pred, [np.array([0.9, 0.7, 0.8])], true) == pytest.approx(1.0)
 
 
 def test_average_precision_duplicates_and_threshold():
@@ -99,11 +99,11 @@ def test_average_precision_duplicates_and_threshold():
     # TP then FP: precision 1, 1/2 at recall 1, 1 -> AP = 1 (the duplicate comes after full recall).
     true = [np.array([[0, 0, 10, 10]])]
     pred = [np.array([[0, 0, 10, 10], [0, 0, 10, 10]])]
-    assert vision.average_precision(pred, [np.array([0.9, 0.8])], true) == pytest.approx(1.0)
+    assert metrics.average_precision(pred, [np.array([0.9, 0.8])], true) == pytest.approx(1.0)
     # A box with IoU 0.68 (81/119) is a TP at 0.5 and a FP at 0.75: AP 1 then 0.
     shifted = [np.array([[1, 1, 11, 11]])]
-    assert vision.average_precision(shifted, [np.array([0.9])], true, 0.5) == pytest.approx(1.0)
-    assert vision.average_precision(shifted, [np.array([0.9])], true, 0.75) == pytest.approx(0.0)
+    assert metrics.average_precision(shifted, [np.array([0.9])], true, 0.5) == pytest.approx(1.0)
+    assert metrics.average_precision(shifted, [np.array([0.9])], true, 0.75) == pytest.approx(0.0)
 
 
 def test_average_precision_across_images():
@@ -113,17 +113,17 @@ def test_average_precision_across_images():
     true = [np.array([[0, 0, 10, 10]]), np.array([[5, 5, 9, 9]])]
     pred = [np.array([[0, 0, 10, 10]]), np.array([[20, 20, 25, 25], [5, 5, 9, 9]])]
     scores = [np.array([0.6]), np.array([0.9, 0.5])]
-    assert vision.average_precision(pred, scores, true) == pytest.approx(2 / 3)
+    assert metrics.average_precision(pred, scores, true) == pytest.approx(2 / 3)
 
 
 def test_average_precision_empty_cases():
     true = [np.array([[0, 0, 10, 10]])]
-    assert vision.average_precision([np.zeros((0, 4))], [np.zeros(0)], true) == 0.0  # GT, no predictions
-    assert np.isnan(vision.average_precision([np.array([[0, 0, 1, 1]])], [[0.5]], [np.zeros((0, 4))]))  # no GT
+    assert metrics.average_precision([np.zeros((0, 4))], [np.zeros(0)], true) == 0.0  # GT, no predictions
+    assert np.isnan(metrics.average_precision([np.array([[0, 0, 1, 1]])], [[0.5]], [np.zeros((0, 4))]))  # no GT
     with pytest.raises(ValueError, match="one score per box"):
-        vision.average_precision([np.array([[0, 0, 1, 1]])], [[0.5, 0.2]], true)
+        metrics.average_precision([np.array([[0, 0, 1, 1]])], [[0.5, 0.2]], true)
     with pytest.raises(ValueError, match="one entry per image"):
-        vision.average_precision([], [], true)
+        metrics.average_precision([], [], true)
 
 
 def test_mean_average_precision_hand_worked():
@@ -134,13 +134,13 @@ def test_mean_average_precision_hand_worked():
     pred_boxes = [np.array([[0, 0, 10, 10], [50, 50, 60, 60], [20, 20, 30, 30], [40, 40, 50, 50], [0, 40, 5, 45]])]
     pred_scores = [np.array([0.9, 0.8, 0.7, 0.6, 0.99])]
     pred_classes = [np.array([1, 1, 1, 2, 3])]
-    mAP, per_class = vision.mean_average_precision(pred_boxes, pred_scores, pred_classes, true_boxes, true_classes)
+    mAP, per_class = metrics.mean_average_precision(pred_boxes, pred_scores, pred_classes, true_boxes, true_classes)
     assert per_class[1] == pytest.approx(5 / 6)
     assert per_class[2] == pytest.approx(1.0)
     assert np.isnan(per_class[3])
     assert mAP == pytest.approx(11 / 12)
     # A class predicted as the wrong class does not count: everything labelled 2 -> class 1 AP 0.
-    mAP, per_class = vision.mean_average_precision(pred_boxes, pred_scores, [np.full(5, 2)], true_boxes, true_classes)
+    mAP, per_class = metrics.mean_average_precision(pred_boxes, pred_scores, [np.full(5, 2)], true_boxes, true_classes)
     assert per_class[1] == 0.0
 
 
@@ -153,11 +153,11 @@ def test_pixel_accuracy_and_mean_iou_hand_worked():
     # With num_classes = 3, class 2 is absent from both and skipped: still 7/12.
     y_true = np.array([[0, 0], [1, 1]])
     y_pred = np.array([[0, 1], [1, 1]])
-    assert vision.pixel_accuracy(y_true, y_pred) == 0.75
-    assert np.allclose(vision.class_iou(y_true, y_pred, 2), [1 / 2, 2 / 3])
-    assert vision.mean_iou(y_true, y_pred, 2) == pytest.approx(7 / 12)
-    assert vision.mean_iou(y_true, y_pred, 3) == pytest.approx(7 / 12)
-    assert np.isnan(vision.class_iou(y_true, y_pred, 3)[2])
+    assert metrics.pixel_accuracy(y_true, y_pred) == 0.75
+    assert np.allclose(metrics.class_iou(y_true, y_pred, 2), [1 / 2, 2 / 3])
+    assert metrics.mean_iou(y_true, y_pred, 2) == pytest.approx(7 / 12)
+    assert metrics.mean_iou(y_true, y_pred, 3) == pytest.approx(7 / 12)
+    assert np.isnan(metrics.class_iou(y_true, y_pred, 3)[2])
 
 
 def test_mean_iou_and_accuracy_match_keras():
@@ -168,34 +168,34 @@ def test_mean_iou_and_accuracy_match_keras():
     y_pred = np.where(rng.uniform(size=y_true.shape) < 0.7, y_true, rng.integers(0, 3, size=y_true.shape))
     metric = keras.metrics.MeanIoU(num_classes=5)  # class 4 absent from both: Keras skips it too
     metric.update_state(y_true, y_pred)
-    assert vision.mean_iou(y_true, y_pred, 5) == pytest.approx(float(metric.result()), abs=1e-6)
+    assert metrics.mean_iou(y_true, y_pred, 5) == pytest.approx(float(metric.result()), abs=1e-6)
     accuracy = keras.metrics.Accuracy()
     accuracy.update_state(y_true, y_pred)
-    assert vision.pixel_accuracy(y_true, y_pred) == pytest.approx(float(accuracy.result()), abs=1e-6)
+    assert metrics.pixel_accuracy(y_true, y_pred) == pytest.approx(float(accuracy.result()), abs=1e-6)
 
 
 def test_segmentation_bad_input():
     with pytest.raises(ValueError, match="same shape"):
-        vision.pixel_accuracy(np.zeros((2, 2)), np.zeros((2, 3)))
+        metrics.pixel_accuracy(np.zeros((2, 2)), np.zeros((2, 3)))
     with pytest.raises(ValueError, match="empty"):
-        vision.pixel_accuracy(np.zeros(0), np.zeros(0))
+        metrics.pixel_accuracy(np.zeros(0), np.zeros(0))
     with pytest.raises(ValueError, match="expected 0 .. 1"):
-        vision.mean_iou(np.array([0, 2]), np.array([0, 1]), 2)
+        metrics.mean_iou(np.array([0, 2]), np.array([0, 1]), 2)
     with pytest.raises(ValueError, match="num_classes"):
-        vision.mean_iou(np.array([0, 1]), np.array([0, 1]), 0)
+        metrics.mean_iou(np.array([0, 1]), np.array([0, 1]), 0)
     with pytest.raises(ValueError, match="same shape"):
-        vision.mask_iou(np.zeros((2, 2)), np.zeros((3, 3)))
+        metrics.mask_iou(np.zeros((2, 2)), np.zeros((3, 3)))
     with pytest.raises(ValueError, match="ndim"):
-        vision.mask_iou(np.zeros(4), np.zeros(4))
+        metrics.mask_iou(np.zeros(4), np.zeros(4))
 
 
 def test_mask_iou_hand_worked():
     # a: top row of a 2x3 grid (3 pixels); b: left column (2 pixels). Intersection 1, union 4 -> 1/4.
     a = np.array([[1, 1, 1], [0, 0, 0]])
     b = np.array([[1, 0, 0], [1, 0, 0]])
-    assert vision.mask_iou(a, b) == 0.25
-    assert vision.mask_iou(np.zeros((2, 2)), np.zeros((2, 2))) == 0.0  # documented: two empty masks -> 0
-    assert np.allclose(vision.mask_iou(np.stack([a, b]), np.stack([b])), [[0.25], [1.0]])
+    assert metrics.mask_iou(a, b) == 0.25
+    assert metrics.mask_iou(np.zeros((2, 2)), np.zeros((2, 2))) == 0.0  # documented: two empty masks -> 0
+    assert np.allclose(metrics.mask_iou(np.stack([a, b]), np.stack([b])), [[0.25], [1.0]])
 
 
 def test_match_instances_hand_worked():
@@ -204,21 +204,21 @@ def test_match_instances_hand_worked():
     true[:, :2], true[:, 2:] = 1, 2
     # A merged prediction (all 16 px) has IoU 8/16 = 0.5 with each; only one can be matched.
     merged = np.ones((4, 4), int)
-    result = vision.match_instances(true, merged, iou_threshold=0.5)
+    result = metrics.match_instances(true, merged, iou_threshold=0.5)
     assert result["matched"] == 1 and result["n_true"] == 2 and result["n_pred"] == 1
     assert np.allclose(result["iou"], [[0.5], [0.5]])
-    assert vision.match_instances(true, merged, iou_threshold=0.6)["matched"] == 0
+    assert metrics.match_instances(true, merged, iou_threshold=0.6)["matched"] == 0
     # A correct split with swapped ids (7 and 3) matches both with IoU 1.
     split = np.where(true == 1, 7, 3)
-    result = vision.match_instances(true, split)
+    result = metrics.match_instances(true, split)
     assert sorted(result["pairs"]) == [(1, 7, 1.0), (2, 3, 1.0)]
     # Empty prediction: no pairs, documented, not an error.
-    empty = vision.match_instances(true, np.zeros((4, 4), int))
+    empty = metrics.match_instances(true, np.zeros((4, 4), int))
     assert empty["matched"] == 0 and empty["n_pred"] == 0
     with pytest.raises(ValueError, match="same shape"):
-        vision.match_instances(true, np.zeros((4, 5), int))
+        metrics.match_instances(true, np.zeros((4, 5), int))
     with pytest.raises(ValueError, match=r"\(h, w\)"):
-        vision.match_instances(np.zeros((2, 4, 4), int), np.zeros((2, 4, 4), int))
+        metrics.match_instances(np.zeros((2, 4, 4), int), np.zeros((2, 4, 4), int))
 
 
 def test_box_iou_matches_keras():
@@ -228,4 +228,4 @@ def test_box_iou_matches_keras():
     xy = rng.uniform(0, 30, size=(25, 2))
     boxes = np.concatenate([xy, xy + rng.uniform(1, 10, size=(25, 2))], axis=1).astype(np.float32)
     theirs = np.asarray(keras.utils.bounding_boxes.compute_iou(boxes, boxes[::-1], bounding_box_format="xyxy"))
-    assert np.allclose(vision.box_iou(boxes, boxes[::-1]), theirs, atol=1e-5)
+    assert np.allclose(metrics.box_iou(boxes, boxes[::-1]), theirs, atol=1e-5)

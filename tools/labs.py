@@ -1,4 +1,4 @@
-"""Make each lab's student notebook from its source: ``python -m helpers.labs`` (``--check`` to verify).
+"""Make each lab's student notebook from its source: ``python tools/labs.py`` (``--check`` to verify).
 
 Each lab has one source, ``labs/source/<lab>.ipynb``, holding the full solution inside function
 bodies between two markers::
@@ -12,27 +12,28 @@ bodies between two markers::
 Its student version, ``labs/<lab>.ipynb``, keeps the ``def`` line and the docstring and replaces
 the marked lines by a stub that raises ``NotImplementedError("exercise 1.1: write sigmoid")``
 only when called, so the student notebook runs top to bottom. Outputs are cleared and the
-course header (badges, install cell) is stamped by ``tools/stamp.py``'s own code. The student
+course header (badges, install cell) is stamped by ``stamp.py`` beside this file. The student
 notebooks are committed; ``--check`` exits 1 and names those that are out of date.
 """
 
 from __future__ import annotations
 
 import copy
-import importlib.util
 import json
 import re
 import sys
 from pathlib import Path
 
 import nbformat
+import stamp  # tools/stamp.py: this file's folder is on sys.path when run
+
+from helpers.course import METADATA_KEY
 
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE_DIR = ROOT / "labs" / "source"
 STUDENT_DIR = ROOT / "labs"
 BEGIN = "### BEGIN SOLUTION"
 END = "### END SOLUTION"
-METADATA_KEY = "deep_learning_lab"
 
 
 def _indent(line: str) -> str:
@@ -97,16 +98,6 @@ def strip_solutions(source: str, where: str = "cell") -> tuple[str, int]:
     return "\n".join(out), count
 
 
-def _stamp_module():
-    path = ROOT / "tools" / "stamp.py"
-    if not path.exists():
-        raise FileNotFoundError(f"{path} is missing: the student notebooks are made inside the course's repository.")
-    spec = importlib.util.spec_from_file_location("_course_stamp", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def student_version(source_path: Path) -> nbformat.NotebookNode:
     """The student notebook made from a source: stubs for solutions, no outputs, the course header."""
     source_path = Path(source_path)
@@ -129,7 +120,7 @@ def student_version(source_path: Path) -> nbformat.NotebookNode:
         raise ValueError(f"{source_path.name} has no '{BEGIN}' markers: nothing for the learner to write.")
     student.metadata[METADATA_KEY] = {"lab": lab, "version": "student", "source": f"labs/source/{source_path.name}"}
     known = {cell.get("id") for cell in student.cells}
-    _stamp_module().stamp(student, f"labs/{source_path.name}")
+    stamp.stamp(student, f"labs/{source_path.name}")
     for index, cell in enumerate(student.cells):  # a cell the stamp inserted: give it a stable id
         if cell.get("id") not in known:
             cell.id = f"stamped-{index}"
@@ -173,7 +164,7 @@ def generate(source_dir: Path = SOURCE_DIR, student_dir: Path = STUDENT_DIR) -> 
 
 def main(argv: list[str]) -> int:
     if any(a not in ("--check",) for a in argv):
-        print("usage: python -m helpers.labs [--check]", file=sys.stderr)
+        print("usage: python tools/labs.py [--check]", file=sys.stderr)
         return 2
     if "--check" in argv:
         out_of_date = stale()

@@ -1,0 +1,107 @@
+"""The reference answers the checks compare with, computed by Keras layers and ``tf.GradientTape``.
+
+TensorFlow is imported on first use, through ``settings.import_tensorflow()``: lab 01's checks
+never need it. Every array is float64, so the comparisons are exact to rounding.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from helpers import settings
+
+
+def keras_dense(X, W, b):
+    """What keras.layers.Dense with weights W and b computes for X."""
+    settings.import_tensorflow()
+    import keras
+
+    layer = keras.layers.Dense(W.shape[1], dtype="float64")
+    layer.build((None, W.shape[0]))
+    layer.set_weights([W, b])
+    return np.asarray(layer(X))
+
+
+def tape_dense(X, W, b, d_out):
+    """dL/dW, dL/db and dL/dX of L = sum(d_out * (X @ W + b)), from tf.GradientTape."""
+    tf = settings.import_tensorflow()
+    Xv, Wv, bv = (tf.Variable(v, dtype=tf.float64) for v in (X, W, b))
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.constant(d_out) * (Xv @ Wv + bv))
+    dW, db, dX = tape.gradient(loss, [Wv, bv, Xv])
+    return dW.numpy(), db.numpy(), dX.numpy()
+
+
+def tape_softmax_cross_entropy(logits, y):
+    """Mean softmax cross-entropy of integer labels y and its gradient wrt logits, from tf.GradientTape."""
+    tf = settings.import_tensorflow()
+    z = tf.Variable(logits, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.constant(y), logits=z))
+    return float(loss.numpy()), tape.gradient(loss, z).numpy()
+
+
+def gradcheck_waves(x):
+    """A smooth test function for numerical_gradient: sum(sin(x) * x + 0.5 * x**2)."""
+    x = np.asarray(x, dtype=float)
+    return float(np.sum(np.sin(x) * x + 0.5 * x**2))
+
+
+def gradcheck_waves_tf(x):
+    tf = settings.import_tensorflow()
+    return tf.reduce_sum(tf.sin(x) * x + 0.5 * x**2)
+
+
+def gradcheck_coupled(x):
+    """A test function whose entries interact: log(1 + sum(x)**2) + x[0, 0] * x[-1, -1] (x is 2-D)."""
+    x = np.asarray(x, dtype=float)
+    return float(np.log(1 + np.sum(x) ** 2) + x[0, 0] * x[-1, -1])
+
+
+def gradcheck_coupled_tf(x):
+    tf = settings.import_tensorflow()
+    return tf.math.log(1 + tf.reduce_sum(x) ** 2) + x[0, 0] * x[-1, -1]
+
+
+def tape_gradient(f_tf, x):
+    """The gradient of f_tf at x, from tf.GradientTape."""
+    tf = settings.import_tensorflow()
+    xv = tf.Variable(x, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        value = f_tf(xv)
+    return tape.gradient(value, xv).numpy()
+
+
+def tape_train_step(params, X, y, lr):
+    """Loss and parameters after one SGD step of Dense -> ReLU -> ... -> Dense on softmax cross-entropy."""
+    tf = settings.import_tensorflow()
+    variables = [tf.Variable(p, dtype=tf.float64) for p in params]
+    with tf.GradientTape() as tape:
+        h = tf.constant(X)
+        for i in range(0, len(variables), 2):
+            h = h @ variables[i] + variables[i + 1]
+            if i + 2 < len(variables):
+                h = tf.nn.relu(h)
+        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=tf.constant(y), logits=h))
+    grads = tape.gradient(loss, variables)
+    return float(loss.numpy()), [p - lr * g.numpy() for p, g in zip(params, grads)]
+
+
+def keras_conv2d(X, W, b, stride=1, padding="valid"):
+    """What keras.layers.Conv2D with kernel W (kh, kw, c_in, c_out) and bias b computes for X (n, h, w, c_in)."""
+    settings.import_tensorflow()
+    import keras
+
+    layer = keras.layers.Conv2D(W.shape[3], W.shape[:2], strides=stride, padding=padding, dtype="float64")
+    layer.build((None, *X.shape[1:]))
+    layer.set_weights([W, b])
+    return np.asarray(layer(X))
+
+
+def keras_pool(X, pool_size, kind="max"):
+    """What keras.layers.MaxPooling2D (or AveragePooling2D) with this pool_size computes for X (n, h, w, c)."""
+    settings.import_tensorflow()
+    import keras
+
+    Layer = keras.layers.MaxPooling2D if kind == "max" else keras.layers.AveragePooling2D
+    return np.asarray(Layer(pool_size, dtype="float64")(X))
