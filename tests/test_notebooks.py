@@ -24,8 +24,27 @@ def source(cell):
     return "".join(cell["source"])
 
 
-def test_there_are_notebooks():
-    assert len(NOTEBOOKS) >= 7
+def test_the_notebooks_are_the_course_table_numbered_without_gaps():
+    from helpers import course
+
+    stems = [p.stem for p in NOTEBOOKS]
+    assert stems == list(course.NOTEBOOKS), "notebooks/ and helpers.course.NOTEBOOKS list the same notebooks, in order"
+    assert [s[:2] for s in stems] == [f"{i:02d}" for i in range(len(stems))], "numbered 00, 01, 02, ... with no gap or repeat"
+
+
+def closing_checks(text):
+    """The assert statements of a notebook's last cell, and the names they read (IPython lines left out)."""
+    tree = code_tree(text)
+    asserts = [node for node in ast.walk(tree) if isinstance(node, ast.Assert)]
+    names = {n.id for a in asserts for n in ast.walk(a.test) if isinstance(n, ast.Name)}
+    return tree, asserts, names
+
+
+def test_closing_checks_are_read_for_real():
+    _, asserts, names = closing_checks('# assert that it learnt\nprint("assert")\nprogress.done("x")')
+    assert not asserts, "an assert in a comment or a string is not a check"
+    _, asserts, names = closing_checks('assert True, "always"\nassert loss < 0.5, "the loss fell"')
+    assert len(asserts) == 2 and names == {"loss"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -41,8 +60,16 @@ def test_notebook_follows_the_standard(path):
     assert any("settings.setup()" in c for c in code[:3]), "settings.setup() runs in the first cells"
     assert "<details>" in markdown, "check-your-understanding questions with collapsible answers"
     assert re.search(r"^#+ Takeaways", markdown, flags=re.M), "a Takeaways section"
-    last = code[-1]
-    assert "assert" in last and last.rstrip().endswith(f'progress.done("{path.stem}")'), "the last cell checks what was taught, then marks the notebook done"
+    tree, asserts, names = closing_checks(code[-1])
+    final = tree.body[-1] if tree.body else None
+    assert (
+        isinstance(final, ast.Expr) and isinstance(final.value, ast.Call) and ast.unparse(final.value) == f"progress.done('{path.stem}')"
+    ), "the last cell ends by marking the notebook done: progress.done(name)"
+    assert len(asserts) >= 3, "the last cell checks what was taught with assert statements (at least three)"
+    assert all(a.msg is not None for a in asserts), "every closing assert says what should have happened"
+    assert not any(isinstance(a.test, ast.Constant) for a in asserts), "no closing assert is a constant"
+    earlier = set().union(*({n.id for n in ast.walk(code_tree(c)) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)} for c in code[:-1]))
+    assert names & earlier, "the closing asserts read results computed earlier in the notebook"
     assert not any("tf.keras" in c for c in code), "Keras 3 APIs only"
 
 
