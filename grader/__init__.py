@@ -21,5 +21,5 @@ For each submitted notebook (a file, or every ``.ipynb`` under a folder) the gra
 
 The grader runs students' code as the user who starts it: it is not a sandbox. See
 docs/instructors-grading.md for what it isolates and what it does not. What it needs comes with
-``pip install -e ".[grader]"``; learners' install leaves that out, and ``helpers`` holds no grader code.
+``pip install -e ".[grader]"``; learners' install leaves those dependencies out, and ``helpers`` holds no grader code.
 """

@@ -3,7 +3,8 @@
 For each submission the grader copies it into a fresh temporary folder (a submission is never
 written to), turns away what is not a notebook and a notebook for another lab, runs it in a
 limited kernel (``grader.runner``), then runs the lab's checks in this process against what the
-notebook defined (``grader.remote``), and writes its row and feedback (``grader.report``).
+notebook defined (``grader.remote``), and writes its row and feedback (``grader.report``), with a
+note for each name the checks used that is the course's own code (``from helpers.scratch import conv2d``).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from helpers.course import METADATA_KEY
 from helpers.settings import quiet_stderr
 
 MAX_NOTEBOOK_BYTES = 100_000_000
-HELPERS = Path(helpers.__file__).parent  # its files are fingerprinted around every submission
+CODE = (Path(helpers.__file__).parent, Path(__file__).parent)  # helpers/ and grader/: fingerprinted around every submission
 
 
 @dataclass
@@ -46,6 +47,7 @@ class Row:
     details: str = ""
     results: list = field(default_factory=list)
     notes: list = field(default_factory=list)
+    course_code: dict = field(default_factory=dict)  # e.g. 'conv2d' -> 'helpers.scratch.conv2d'
     seconds: float = 0.0
     peak_mb: float | None = None
     feedback: str = ""
@@ -155,6 +157,7 @@ def grade_one(lab: str, submission: Submission, *, timeout: float, memory_mb: in
             run.__exit__(None, None, None)
         row.peak_mb = round(run.watchdog.peak / 1048576, 1) if run.watchdog.peak else None
         _describe(row, nb, execution, lab, timeout, memory_mb)
+        _note_course_code(row)
     return row
 
 
@@ -166,7 +169,9 @@ def _run_and_check(lab: str, run: NotebookRun, row: Row, deadline: float) -> Exe
     session = None
     try:
         session = RemoteSession(run, deadline)
-        row.results = checks.run_lab(lab, RemoteNamespace(session), strict=False, echo=False, record=False)
+        namespace = RemoteNamespace(session)
+        row.course_code = namespace.course_code  # filled as the checks look names up
+        row.results = checks.run_lab(lab, namespace, strict=False, echo=False, record=False)
     except checks.StopCheck as why:
         row.results = not_run(lab, str(why))
     except Exception as error:  # noqa: BLE001 - the kernel may be in any state
@@ -182,6 +187,17 @@ def _run_and_check(lab: str, run: NotebookRun, row: Row, deadline: float) -> Exe
             execution.died = -1
         execution.out_of_memory = execution.out_of_memory or run.watchdog.tripped
     return execution
+
+
+def _add_detail(row: Row, text: str) -> None:
+    row.details = f"{row.details}; {text}" if row.details else text
+
+
+def _note_course_code(row: Row) -> None:
+    """Say which names the checks used are the course's own functions or classes; the results stand, the instructor judges."""
+    for name, where in row.course_code.items():
+        row.notes.append(f"`{name}` is {where}, the course's own code, not the learner's.")
+        _add_detail(row, f"{name} is {where}, the course's own code, not the learner's")
 
 
 def _describe(row: Row, nb, execution: Execution, lab: str, timeout: float, memory_mb: int) -> None:
@@ -237,8 +253,12 @@ def find_submissions(paths) -> tuple[list[Submission], list[str]]:
 
 
 def package_fingerprint() -> dict:
-    """A digest of every .py file of the helpers package, by its path inside it ('checks/lab01.py')."""
-    return {p.relative_to(HELPERS).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(HELPERS.rglob("*.py"))}
+    """A digest of every .py file of the helpers and grader packages, by its path ('helpers/checks/lab01.py')."""
+    return {
+        f"{folder.name}/{p.relative_to(folder).as_posix()}": hashlib.sha256(p.read_bytes()).hexdigest()
+        for folder in CODE
+        for p in sorted(folder.rglob("*.py"))
+    }
 
 
 def grade(lab: str, paths, out_dir, *, timeout: float = DEFAULT_TIMEOUT, memory_mb: int = DEFAULT_MEMORY_MB, profile: str = "cpu", log=print) -> list:
@@ -266,12 +286,12 @@ def grade(lab: str, paths, out_dir, *, timeout: float = DEFAULT_TIMEOUT, memory_
         if now != fingerprint:
             changed = sorted(name for name in set(now) | set(fingerprint) if now.get(name) != fingerprint.get(name))
             warning = (
-                f"WARNING: the helpers package changed on disk while this submission ran ({', '.join(changed)}); "
-                "the grade used the copy loaded before grading began: check the package before grading again"
+                f"WARNING: the course's code changed on disk while this submission ran ({', '.join(changed)}); "
+                "the grade used the copy loaded before grading began: check helpers/ and grader/ before grading again"
             )
-            row.details = f"{row.details}; {warning}" if row.details else warning
+            _add_detail(row, warning)
             row.notes.append(warning)
-            log(f"WARNING: helpers/{', helpers/'.join(changed)} changed on disk while {submission.name} ran")
+            log(f"WARNING: {', '.join(changed)} changed on disk while {submission.name} ran")
             fingerprint = now
         row.feedback = f"feedback/{report.safe_name(submission.name, taken)}.md"
         report.write_feedback(out_dir / row.feedback, lab, row)

@@ -3,7 +3,8 @@
 The kernel never imports this file: ``grader.remote`` sends its source and ``codec.py``'s, and
 the kernel runs them in a namespace of their own, so it needs nothing importable from grader.
 Everything here runs beside the submission's code, which may have patched any module: the
-grader trusts nothing it sends back beyond what ``codec.decode`` reads on the grader's side.
+grader trusts nothing it sends back beyond what ``codec.decode`` reads on the grader's side, and
+``defined_in`` (where a looked-up function or class was defined) is a hint the grader checks as text.
 """
 
 import importlib
@@ -35,6 +36,15 @@ def make_handler(codec, namespace: dict, reply):
         objects[len(objects) + 1] = value
         return {"__handle__": len(objects), "type": type(value).__name__}
 
+    def defined_in(value):
+        """'module.qualname' of a function or class, so the grader can tell the course's own code; else None."""
+        if not isinstance(value, (types.FunctionType, type)):
+            return None
+        try:
+            return f"{value.__module__}.{value.__qualname__}"[:300]
+        except Exception:  # noqa: BLE001 - a class may make its own attributes raise
+            return None
+
     def find(data):
         return objects[data["__handle__"]]
 
@@ -60,6 +70,8 @@ def make_handler(codec, namespace: dict, reply):
             else:
                 raise ValueError(f"unknown request {op!r}")
             answer = {"value": codec.encode(result, keep)}
+            if op == "lookup":
+                answer["defined_in"] = defined_in(result)
         except BaseException as error:  # whatever the learner's code raises goes back as an answer
             answer = {"error": [type(error).__name__, str(error)[:2000]]}
         reply(json.dumps(answer))

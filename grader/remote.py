@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import queue
+import re
 import time
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from helpers import checks
 MIME = "application/x-deep-learning-lab-grader"
 HANDLER = "__deep_learning_lab_grader__"
 MAX_REPLY_BYTES = 64_000_000
+COURSE_CODE = re.compile(r"helpers\.[A-Za-z0-9_.<>]{1,200}")  # where the course's own functions and classes are defined
 
 # Read once, when the grader starts: what the kernel runs cannot change while a batch is graded.
 _KERNEL_SIDE, _CODEC = (Path(__file__).with_name(name).read_text(encoding="utf-8") for name in ("kernel_side.py", "codec.py"))
@@ -147,6 +149,11 @@ class RemoteSession:
                 return payload, error
 
     def request(self, request: dict):
+        """What the learner's code answered: plain data or RemoteObjects; RemoteError for what it raised."""
+        return from_kernel(self.reply(request)["value"], self)
+
+    def reply(self, request: dict) -> dict:
+        """The kernel's JSON answer to a request, its value still encoded; RemoteError for what the code raised."""
         payload, error = self._execute(f"{HANDLER}({json.dumps(json.dumps(request))})")
         if payload is None:
             kind, message = error or ("GraderError", "the kernel sent no answer")
@@ -154,24 +161,36 @@ class RemoteSession:
         if not isinstance(payload, str) or len(payload) > MAX_REPLY_BYTES:
             raise RemoteError("GraderError", "the answer from the kernel is too large")
         reply = json.loads(payload)
+        if not isinstance(reply, dict):
+            raise RemoteError("GraderError", "the answer from the kernel is not a JSON object")
         if "error" in reply:
             kind, message = reply["error"]
             if kind == "NotImplementedError":
                 raise NotImplementedError(message)
             raise RemoteError(kind, message)
-        return from_kernel(reply["value"], self)
+        return reply
 
 
 class RemoteNamespace:
-    """The names a notebook defined, looked up in its kernel (what ``checks.run_lab`` receives)."""
+    """The names a notebook defined, looked up in its kernel (what ``checks.run_lab`` receives).
+
+    ``course_code`` keeps each looked-up name that is a function or class of the course's own
+    ``helpers`` package (``from helpers.scratch import conv2d``), as the kernel says: a hint for
+    the instructor, which the grades do not depend on.
+    """
 
     def __init__(self, session: RemoteSession):
         self.session = session
+        self.course_code: dict[str, str] = {}  # e.g. 'conv2d' -> 'helpers.scratch.conv2d'
 
     def __getitem__(self, name: str):
         try:
-            return self.session.request({"op": "lookup", "name": name})
+            reply = self.session.reply({"op": "lookup", "name": name})
         except RemoteError as error:
             if error.type_name == "NameError":
                 raise KeyError(name) from None
             raise
+        where = reply.get("defined_in")
+        if isinstance(where, str) and COURSE_CODE.fullmatch(where):
+            self.course_code[name] = where
+        return from_kernel(reply["value"], self.session)

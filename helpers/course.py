@@ -1,4 +1,4 @@
-"""Where the course lives, written in one place: the badges and the Colab install cell use it."""
+"""The course in one place: where it lives (badges, the Colab install cell), its notebooks and labs in order."""
 
 from __future__ import annotations
 

@@ -26,7 +26,6 @@ import hashlib
 import os
 import socket
 import urllib.error
-import urllib.parse
 import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field

@@ -1,8 +1,8 @@
 """A learner's progress through the course: which notebooks passed their closing checks, which lab checks pass.
 
 Each notebook's last cell calls ``progress.done(name)`` once its assertions hold; every lab check
-that runs in a learner's notebook records whether it passed (``record_check``, with the lab's
-number of checks, so this module needs nothing from ``helpers.checks``). Both go to one small JSON file,
+that runs in a learner's notebook records whether it passed (``record_check``, with the names of
+the lab's checks, so this module needs nothing from ``helpers.checks``). Both go to one small JSON file,
 ``~/.local/share/deep-learning-lab/progress.json`` (``LAB_PROGRESS_FILE`` moves it; set it to
 ``off`` to record nothing). ``show()``, in the landing notebook, prints the whole course with a
 mark against each notebook and lab.
@@ -32,7 +32,7 @@ def progress_file() -> Path | None:
 
 
 def _empty() -> dict:
-    return {"version": VERSION, "notebooks": {}, "labs": {}}
+    return {"version": VERSION, "notebooks": {}, "labs": {}, "check_names": {}}
 
 
 def load() -> dict:
@@ -44,6 +44,8 @@ def load() -> dict:
         state = json.loads(path.read_text())
         if not isinstance(state, dict) or not isinstance(state.get("notebooks"), dict) or not isinstance(state.get("labs"), dict):
             raise ValueError("expected an object with 'notebooks' and 'labs'")
+        if not isinstance(state.setdefault("check_names", {}), dict):  # absent from a file written before it
+            raise ValueError("expected 'check_names' to be an object")
         return state
     except (ValueError, OSError) as error:
         aside = path.with_name(path.name + ".corrupt")
@@ -85,19 +87,22 @@ def done(notebook: str) -> None:
     print(f"All checks passed. {notebook} is marked done in your progress (00_start_here shows the course).")
 
 
-def record_check(lab: str, check: str, passed: bool, *, out_of: int) -> None:
-    """Record a lab check's latest result, and how many checks the lab has (a check calls this when record=True)."""
+def record_check(lab: str, check: str, passed: bool, names: list[str]) -> None:
+    """Record a lab check's latest result against the lab's current check names (a check calls this when record=True).
+
+    A recorded check whose name is no longer in names (renamed or removed) is dropped: it stops counting.
+    """
     if lab not in LABS:
         raise ValueError(f"unknown lab {lab!r}; expected one of: {', '.join(LABS)}.")
-    if not isinstance(out_of, int) or out_of < 1:
-        raise ValueError(f"out_of is the number of checks in {lab}, a positive whole number; got {out_of!r}.")
+    if not isinstance(names, (list, tuple)) or not all(isinstance(name, str) for name in names) or check not in names:
+        raise ValueError(f"names are the names of {lab}'s checks, a list that holds {check!r}; got {names!r}.")
     if progress_file() is None:
         return
     state = load()
-    results = state["labs"].setdefault(lab, {})
+    results = {name: entry for name, entry in state["labs"].get(lab, {}).items() if name in names}
     results[check] = {"passed": bool(passed), "at": _now()}
-    for entry in results.values():  # the lab's current number of checks, on every entry
-        entry["out_of"] = out_of
+    state["labs"][lab] = results
+    state["check_names"][lab] = list(names)
     _save(state)
 
 
@@ -112,7 +117,8 @@ def rows() -> list[dict]:
     for lab in LABS:
         entries = list(state["labs"].get(lab, {}).values())
         passed = sum(1 for entry in entries if entry.get("passed"))
-        out_of = max([entry.get("out_of", 0) for entry in entries] + [len(entries)])  # len: a file from before out_of
+        names = state["check_names"].get(lab)
+        out_of = len(names) if names else max([entry.get("out_of", 0) for entry in entries] + [len(entries)])  # a file from before check_names
         mark = f"{passed} of {out_of} checks pass" if entries else "not started"
         table.append({"item": lab, "kind": "lab", "state": mark, "done": bool(entries) and passed >= out_of})
     return table

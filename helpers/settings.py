@@ -46,13 +46,13 @@ def quiet_stderr():
 
 def import_tensorflow():
     """Import TensorFlow (once) with its C++ start-up lines hidden, and return it."""
-    if "tensorflow" in sys.modules:
-        return sys.modules["tensorflow"]
-    quiet_tensorflow()
-    with quiet_stderr():
-        import tensorflow as tf
+    if "tensorflow" not in sys.modules:
+        quiet_tensorflow()
+        with quiet_stderr():
+            import tensorflow
 
-        tf.config.list_physical_devices("GPU")  # the CUDA probe prints too
+            tensorflow.config.list_physical_devices("GPU")  # the CUDA probe prints too
+    tf = sys.modules["tensorflow"]
     tf.get_logger().setLevel("ERROR")
     return tf
 

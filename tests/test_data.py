@@ -16,7 +16,7 @@ def tiny(tmp_path, monkeypatch):
     mirror.mkdir()
     real = mirror / "tiny.npz"
     rng = np.random.default_rng(1)
-    np.savez(real, X_train=rng.random((20, 4)), y_train=np.arange(20) % 2, X_test=rng.random((5, 4)), y_test=np.arange(5) % 2)
+    np.savez(real, x_train=rng.random((20, 4)), y_train=np.arange(20) % 2, x_test=rng.random((5, 4)), y_test=np.arange(5) % 2)
     digest = hashlib.sha256(real.read_bytes()).hexdigest()
     source = dataclasses.replace(
         data.DATASETS["mnist"],

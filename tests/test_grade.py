@@ -95,6 +95,7 @@ def lab01_run(tmp_path_factory):
         "memory hog.ipynb": with_cell(solution, "import numpy as np\nhog = []\nwhile True:\n    hog.append(np.ones(2**24))"),
         "kernel exit.ipynb": with_cell(solution, "import os\nos._exit(1)"),
         "cheater.ipynb": with_cell(solution, CHEAT),
+        "course answer.ipynb": with_cell(solution, "from helpers.scratch import sigmoid  # the course's own"),
     }
     for name, nb in cases.items():
         nbformat.write(nb, folder / name)
@@ -116,8 +117,8 @@ def lab01_run(tmp_path_factory):
 def test_the_batch_finishes_with_one_row_per_submission(lab01_run):
     result, rows = lab01_run["result"], lab01_run["rows"]
     assert result.returncode == 0, result.stderr[-2000:]
-    assert len(rows) == 10
-    assert "graded 10 submission(s)" in result.stdout
+    assert len(rows) == 11
+    assert "graded 11 submission(s)" in result.stdout
     assert "skipped 1 file(s) that are not .ipynb" in result.stdout
     header = list(next(iter(rows.values())))
     assert header[:2] == ["submission", "status"]
@@ -199,6 +200,37 @@ def test_patching_the_checks_in_the_kernel_does_not_pass(lab01_run):
     assert "FAIL  sigmoid at z = [-4, -1, 0, 1, 4]: expected [0.018" in feedback
 
 
+def test_handing_in_the_course_s_own_code_is_noted(lab01_run):
+    rows, out = lab01_run["rows"], lab01_run["out"]
+    row = rows["course answer.ipynb"]
+    assert row["status"] == "ok" and row["total"] == "6", row  # the results stand: the instructor judges
+    assert row["details"] == "sigmoid is helpers.scratch.sigmoid, the course's own code, not the learner's"
+    feedback = (out / row["feedback"]).read_text(encoding="utf-8")
+    assert "- `sigmoid` is helpers.scratch.sigmoid, the course's own code, not the learner's." in feedback
+    normal = rows["correct one.ipynb"]
+    assert normal["details"] == "" and "course's own code" not in (out / normal["feedback"]).read_text(encoding="utf-8")
+
+
+def test_only_a_helpers_name_is_taken_as_the_course_s_code():
+    class Session:
+        def reply(self, request):
+            return {"value": {"__handle__": 1, "type": "function"}, "defined_in": answers[request["name"]]}
+
+    answers = {
+        "conv2d": "helpers.scratch.conv2d",
+        "mine": "__main__.conv2d",
+        "nested": "helpers.scratch.f.<locals>.g",
+        "forged": "helpers.scratch\n## All checks passed",
+        "other": "helpersx.conv2d",
+        "data": None,
+        "odd": ["helpers.scratch.conv2d"],
+    }
+    namespace = remote.RemoteNamespace(Session())
+    for name in answers:
+        assert isinstance(namespace[name], remote.RemoteObject)
+    assert namespace.course_code == {"conv2d": "helpers.scratch.conv2d", "nested": "helpers.scratch.f.<locals>.g"}
+
+
 def test_an_infinite_loop_times_out(tmp_path):
     nb = nbformat.v4.new_notebook(metadata={"deep_learning_lab": {"lab": LAB01}})
     nb.cells = [nbformat.v4.new_code_cell("x = 1"), nbformat.v4.new_code_cell("while True:\n    x += 1")]
@@ -253,13 +285,18 @@ def test_an_interrupted_write_leaves_the_old_file(tmp_path):
     assert list(tmp_path.iterdir()) == [target]
 
 
-def test_a_submission_that_changes_helpers_on_disk_is_flagged(tmp_path, monkeypatch):
-    prints = iter([{"checks.py": "a"}, {"checks.py": "b"}])
+def test_a_submission_that_changes_the_course_s_code_on_disk_is_flagged(tmp_path, monkeypatch):
+    fingerprint = batch.package_fingerprint()
+    assert {"helpers/checks/lab01.py", "helpers/scratch.py", "grader/batch.py", "grader/kernel_side.py"} <= set(fingerprint)
+    changed = {**fingerprint, "grader/remote.py": "edited"}
+    prints = iter([fingerprint, changed])
     monkeypatch.setattr(batch, "package_fingerprint", lambda: next(prints))
     (tmp_path / "x.ipynb").write_text("not json", encoding="utf-8")
-    rows = batch.grade(LAB01, [tmp_path / "x.ipynb"], tmp_path / "out", log=lambda text: None)
+    logged = []
+    rows = batch.grade(LAB01, [tmp_path / "x.ipynb"], tmp_path / "out", log=logged.append)
     assert rows[0].status == "not a notebook"  # what happened stays the status
-    assert "WARNING: the helpers package changed on disk" in rows[0].details and "checks.py" in rows[0].details
+    assert "WARNING: the course's code changed on disk while this submission ran (grader/remote.py)" in rows[0].details
+    assert "WARNING: grader/remote.py changed on disk while x.ipynb ran" in logged
 
 
 def test_safe_names_and_spreadsheet_cells():
@@ -379,7 +416,7 @@ def test_the_kernel_side_answers_with_the_same_codec():
         def forward(self, X):
             return X @ self.W
 
-    handle = side["make_handler"](codec, {"Layer": Layer, "n": 2}, answers.append)
+    handle = side["make_handler"](codec, {"Layer": Layer, "n": 2, "conv2d": scratch.conv2d}, answers.append)
 
     def ask(**request):
         handle(json.dumps(request))
@@ -395,6 +432,10 @@ def test_the_kernel_side_answers_with_the_same_codec():
     got = ask(op="call", target=forward["__handle__"], args=remote.to_kernel([np.eye(2)]), kwargs=remote.to_kernel({}))["value"]
     assert np.array_equal(remote.from_kernel(got, session=None), np.ones((2, 2)))
     assert ask(op="lookup", name="missing")["error"] == ["NameError", "name 'missing' is not defined"]
+    assert ask(op="lookup", name="conv2d")["defined_in"] == "helpers.scratch.conv2d"  # where a function or class was defined
+    assert ask(op="lookup", name="Layer")["defined_in"].endswith("<locals>.Layer")
+    assert ask(op="lookup", name="n")["defined_in"] is None
+    assert "defined_in" not in ask(op="getattr", target=2, name="forward")  # only for the names the checks look up
     assert ask(op="run", code="import os")["error"][0] == "ValueError"
 
 

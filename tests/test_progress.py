@@ -48,7 +48,7 @@ def test_lab_checks_record_their_latest_result(progress_path, capsys):
     assert row("lab01_neuron_and_gradient_descent")["state"] == "0 of 6 checks pass"
     saved = json.loads(progress_path.read_text())
     assert saved["labs"]["lab01_neuron_and_gradient_descent"]["check_sigmoid"]["passed"] is False
-    assert saved["labs"]["lab01_neuron_and_gradient_descent"]["check_sigmoid"]["out_of"] == len(checks.check_names("lab01"))
+    assert saved["check_names"]["lab01_neuron_and_gradient_descent"] == checks.check_names("lab01")
     assert [p.name for p in progress_path.parent.iterdir()] == ["progress.json"]  # written whole, no part left behind
 
 
@@ -60,18 +60,39 @@ def test_checks_told_not_to_record_record_nothing(progress_path):
     assert row("lab01_neuron_and_gradient_descent")["state"] == "0 of 6 checks pass"
 
 
-def test_the_count_of_checks_comes_from_what_was_recorded(progress_path):
-    progress.record_check("lab02_backprop_from_scratch", "check_a", True, out_of=2)
-    assert row("lab02_backprop_from_scratch") == {"item": "lab02_backprop_from_scratch", "kind": "lab", "state": "1 of 2 checks pass", "done": False}
-    progress.record_check("lab02_backprop_from_scratch", "check_b", True, out_of=2)
-    assert row("lab02_backprop_from_scratch")["done"] and row("lab02_backprop_from_scratch")["state"] == "2 of 2 checks pass"
-    progress.record_check("lab02_backprop_from_scratch", "check_b", True, out_of=3)  # the lab gained a check
-    assert row("lab02_backprop_from_scratch")["state"] == "2 of 3 checks pass" and not row("lab02_backprop_from_scratch")["done"]
+def test_the_count_of_checks_comes_from_the_names_recorded(progress_path):
+    lab = "lab02_backprop_from_scratch"
+    progress.record_check(lab, "check_a", True, ["check_a", "check_b"])
+    assert row(lab) == {"item": lab, "kind": "lab", "state": "1 of 2 checks pass", "done": False}
+    progress.record_check(lab, "check_b", True, ["check_a", "check_b"])
+    assert row(lab)["done"] and row(lab)["state"] == "2 of 2 checks pass"
+    progress.record_check(lab, "check_b", True, ["check_a", "check_b", "check_c"])  # the lab gained a check
+    assert row(lab)["state"] == "2 of 3 checks pass" and not row(lab)["done"]
     assert row("lab03_convolutions_and_cnns")["state"] == "not started"
     with pytest.raises(ValueError, match="unknown lab 'lab09'"):
-        progress.record_check("lab09", "check_a", True, out_of=1)
-    with pytest.raises(ValueError, match="out_of is the number of checks"):
-        progress.record_check("lab02_backprop_from_scratch", "check_a", True, out_of=0)
+        progress.record_check("lab09", "check_a", True, ["check_a"])
+    with pytest.raises(ValueError, match="names are the names of lab02_backprop_from_scratch's checks, a list that holds 'check_d'"):
+        progress.record_check(lab, "check_d", True, ["check_a"])
+
+
+def test_a_renamed_check_stops_counting(progress_path):
+    lab = "lab03_convolutions_and_cnns"
+    progress.record_check(lab, "check_conv2d_layer", True, ["check_correlate2d", "check_conv2d_layer", "check_pool"])  # last term's names
+    progress.record_check(lab, "check_pool", True, ["check_correlate2d", "check_conv2d_layer", "check_pool"])
+    assert row(lab)["state"] == "2 of 3 checks pass"
+    names = checks.check_names(lab)
+    assert "check_conv2d_layer" not in names and "check_pool" not in names
+    progress.record_check(lab, "check_correlate2d", False, names)  # this term's: the old entries go
+    assert row(lab)["state"] == f"0 of {len(names)} checks pass" and not row(lab)["done"]
+    assert list(json.loads(progress_path.read_text())["labs"][lab]) == ["check_correlate2d"]
+
+
+def test_a_file_from_before_check_names_still_reads(progress_path):
+    old = {"check_sigmoid": {"passed": True, "at": "2024-01-01 10:00 UTC", "out_of": 6}}
+    progress_path.write_text(json.dumps({"version": 1, "notebooks": {}, "labs": {"lab01_neuron_and_gradient_descent": old}}))
+    assert row("lab01_neuron_and_gradient_descent")["state"] == "1 of 6 checks pass"
+    progress.record_check("lab01_neuron_and_gradient_descent", "check_neuron", True, checks.check_names("lab01"))
+    assert row("lab01_neuron_and_gradient_descent")["state"] == "2 of 6 checks pass"
 
 
 def test_progress_needs_nothing_from_the_checks():
@@ -96,7 +117,7 @@ def test_recording_can_be_turned_off(monkeypatch, tmp_path):
     monkeypatch.setenv("LAB_PROGRESS_FILE", "off")
     monkeypatch.setenv("HOME", str(tmp_path))
     progress.done("01_single_neuron")
-    progress.record_check("lab01_neuron_and_gradient_descent", "check_sigmoid", True, out_of=6)
+    progress.record_check("lab01_neuron_and_gradient_descent", "check_sigmoid", True, checks.check_names("lab01"))
     assert list(tmp_path.rglob("*")) == []
     assert "Recording is off" in progress.summary()
 

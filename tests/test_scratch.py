@@ -35,9 +35,9 @@ def test_losses_match_keras():
     import keras
 
     rng = np.random.default_rng(1)
-    y, p = rng.integers(0, 2, 8).astype(float), rng.uniform(0.05, 0.95, 8)
-    assert scratch.mse(y, p) == pytest.approx(float(keras.losses.MeanSquaredError()(y, p)), rel=1e-6)
-    assert scratch.binary_cross_entropy(y, p) == pytest.approx(float(keras.losses.BinaryCrossentropy()(y, p)), rel=1e-5)
+    y, y_hat = rng.integers(0, 2, 8).astype(float), rng.uniform(0.05, 0.95, 8)
+    assert scratch.mse(y, y_hat) == pytest.approx(float(keras.losses.MeanSquaredError()(y, y_hat)), rel=1e-6)
+    assert scratch.binary_cross_entropy(y, y_hat) == pytest.approx(float(keras.losses.BinaryCrossentropy()(y, y_hat)), rel=1e-5)
     with pytest.raises(ValueError, match="same shape"):
         scratch.mse(np.zeros(3), np.zeros(4))
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import statistics
 import sys
 import time
@@ -33,15 +32,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import keras  # noqa: E402
 import numpy as np  # noqa: E402
-import tensorflow as tf  # noqa: E402
-from keras import layers  # noqa: E402
 
 from helpers import data, settings  # noqa: E402
+
+tf = settings.import_tensorflow()  # the course's one TensorFlow silencer
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
 
 TARGET = 0.99
 REFERENCE_EPOCHS = 15
@@ -252,8 +250,6 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1:
         raise ValueError(f"--runs must be at least 1, got {args.runs}.")
-    settings.quiet_tensorflow()
-    tf.get_logger().setLevel("ERROR")
     if args.fashion:
         dataset = data.load("fashion_mnist")
         section_title = "Race on Fashion-MNIST" if not dataset.is_standin else "Race on the Fashion-MNIST stand-in (not clothing)"
