@@ -90,7 +90,7 @@ def lab01_run(tmp_path_factory):
         "correct one.ipynb": solution,
         "Zoë Müller – final.ipynb": with_cell(solution, "print('x' * 5_000_000)"),  # a 5 MB output
         "张伟.ipynb": notebook(LAB01, "student"),
-        "wrong sign.ipynb": replaced(solution, "np.exp(-z)", "np.exp(z)"),
+        "wrong sign.ipynb": replaced(solution, "1 / (1 + e), e / (1 + e)", "e / (1 + e), 1 / (1 + e)"),  # computes sigmoid(-z)
         "another lab.ipynb": notebook(LAB02, "student"),
         "memory hog.ipynb": with_cell(solution, "import numpy as np\nhog = []\nwhile True:\n    hog.append(np.ones(2**24))"),
         "kernel exit.ipynb": with_cell(solution, "import os\nos._exit(1)"),
