@@ -16,12 +16,16 @@ NOTEBOOKS = (
     "03_backpropagation",
     "04_deep_networks_with_keras",
     "05_overfitting_and_regularization",
-    "06_training_deep_networks",
-    "07_convolutions",
-    "08_cnn_image_classification",
-    "09_object_detection",
-    "10_segmentation",
-    "11_vision_transformer",
+    "06_evaluating_models",
+    "07_training_deep_networks",
+    "08_training_recipe",
+    "09_convolutions",
+    "10_cnn_image_classification",
+    "11_residual_networks",
+    "12_transfer_learning",
+    "13_object_detection",
+    "14_segmentation",
+    "15_vision_transformer",
 )
 
 

@@ -1,6 +1,6 @@
 """NumPy from-scratch code that the notebooks write out first and reuse later.
 
-Each function says which notebook writes it out. The definitions of 03 and 07 are copies of the
+Each function says which notebook writes it out. The definitions of 03 and 09 are copies of the
 notebook cells that start with ``# export: helpers/scratch.py``: change them there, then run
 ``python tools/exports.py`` (``make lint`` fails while the two differ). Names follow the
 course's naming guide: ``X`` inputs (one row per example), ``y`` targets, ``y_hat`` predictions,
@@ -313,18 +313,18 @@ def relative_error(a, b):
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
 
 
-# --- 07_convolutions ------------------------------------------------------------------------
+# --- 09_convolutions ------------------------------------------------------------------------
 
 
 def same_padding(n, k, s):
-    """Zeros (before, after) that 'same' padding adds along a dimension of size n. Written out in 07_convolutions."""
+    """Zeros (before, after) that 'same' padding adds along a dimension of size n. Written out in 09_convolutions."""
     n_out = -(-n // s)  # ceil(n / s)
     total = max((n_out - 1) * s + k - n, 0)
     return total // 2, total - total // 2
 
 
 def conv2d(X, W, b, stride=1, padding="valid"):
-    """A Conv2D layer's forward pass: X (n, H, W, C_in), W (k, k, C_in, C_out), b (C_out,). Written out in 07_convolutions."""
+    """A Conv2D layer's forward pass: X (n, H, W, C_in), W (k, k, C_in, C_out), b (C_out,). Written out in 09_convolutions."""
     if padding not in ("valid", "same"):
         raise ValueError(f"padding must be 'valid' or 'same', got {padding!r}.")
     if X.ndim != 4 or W.ndim != 4 or X.shape[3] != W.shape[2]:
@@ -343,7 +343,7 @@ def conv2d(X, W, b, stride=1, padding="valid"):
 
 
 def max_pool2d(X, pool_size=2):
-    """Max pooling with pool_size x pool_size windows and stride pool_size on X (n, H, W, C). Written out in 07_convolutions."""
+    """Max pooling with pool_size x pool_size windows and stride pool_size on X (n, H, W, C). Written out in 09_convolutions."""
     if X.ndim != 4 or pool_size < 1:
         raise ValueError(f"max_pool2d expects X (n, H, W, C) and pool_size >= 1; got X {X.shape} and pool_size {pool_size}.")
     n, rows, cols, channels = X.shape

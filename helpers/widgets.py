@@ -201,7 +201,7 @@ def init_scale_explorer():
     )
 
 
-# --- 07 convolutions: the kernel explorer ----------------------------------------------------
+# --- 09 convolutions: the kernel explorer ----------------------------------------------------
 
 KERNELS = {
     "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
@@ -258,7 +258,7 @@ def kernel_view(kernel_name: str, photo: str = "china", custom: str = "0 -1 0 / 
     """Filter a photograph with a named 3x3 kernel (or `custom` when kernel_name is "custom").
 
     The filtering is cross-correlation with zero padding ("same" size), the operation written out
-    in NumPy in 07_convolutions; here scipy.signal.correlate2d computes it. `ax` may be one axis
+    in NumPy in 09_convolutions; here scipy.signal.correlate2d computes it. `ax` may be one axis
     (the filtered photograph) or two (the original, then the filtered one).
     """
     from scipy.signal import correlate2d
@@ -305,13 +305,13 @@ def kernel_explorer():
     )
 
 
-# --- 08 CNN image classification: the feature-map explorer ----------------------------------
+# --- 10 CNN image classification: the feature-map explorer ----------------------------------
 
 
 def feature_maps_view(model, image, layer_name: str, max_maps: int = 16, axes=None) -> dict:
     """The feature maps one layer of a Keras CNN computes for one image (H, W) or (H, W, C).
 
-    A feature map is a convolution's output for one filter (07_convolutions); 08 looks at them.
+    A feature map is a convolution's output for one filter (09_convolutions); 10 looks at them.
     `axes` is a flat sequence of Matplotlib axes, one per map shown.
     """
     import keras

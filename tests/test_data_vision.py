@@ -1,4 +1,4 @@
-"""Part II vision: the fashion_mnist stand-in, the kernel explorer, the feature-map view, and bench_cnn's copy of 08's CNN."""
+"""Part II vision: the fashion_mnist stand-in, the kernel explorer, the feature-map view, and bench_cnn's copy of 10's CNN."""
 
 import dataclasses
 import gzip
@@ -188,7 +188,7 @@ def test_sample_photos_are_grey_in_unit_range(photo):
 
 
 def test_scipy_correlate2d_is_the_notebook_operation():
-    """07 writes Y[r, c] = sum_ij X[r+i, c+j] K[i, j]; the widget relies on SciPy computing exactly that."""
+    """09 writes Y[r, c] = sum_ij X[r+i, c+j] K[i, j]; the widget relies on SciPy computing exactly that."""
     X, K = np.arange(16.0).reshape(4, 4), np.array([[1.0, 0.0], [0.0, -1.0]])
     np.testing.assert_array_equal(correlate2d(X, K, mode="valid"), np.full((3, 3), -5.0))
 
@@ -218,10 +218,10 @@ def test_bench_cnn_copies_the_notebook_cnn_verbatim():
     sys.path.insert(0, str(ROOT / "tools"))
     import bench_cnn
 
-    notebook = json.loads((ROOT / "notebooks" / "08_cnn_image_classification.ipynb").read_text(encoding="utf-8"))
+    notebook = json.loads((ROOT / "notebooks" / "10_cnn_image_classification.ipynb").read_text(encoding="utf-8"))
     code = "\n".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code")
     for function in (bench_cnn.build_cnn, bench_cnn.compile_cnn):
-        assert inspect.getsource(function).strip() in code, f"{function.__name__} in tools/bench_cnn.py differs from 08's"
+        assert inspect.getsource(function).strip() in code, f"{function.__name__} in tools/bench_cnn.py differs from 10's"
     assert bench_cnn.BATCH_SIZE == 128 and bench_cnn.REAL_EPOCHS == 2 and bench_cnn.PEAK_LR == 0.005
 
 

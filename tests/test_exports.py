@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
 import exports  # noqa: E402
 
-SOURCES = ["03_backpropagation.ipynb", "07_convolutions.ipynb"]
+SOURCES = ["03_backpropagation.ipynb", "09_convolutions.ipynb"]
 
 
 @pytest.fixture
@@ -44,7 +44,7 @@ def test_a_drifted_copy_fails_naming_the_notebook_cell_and_definition(copy):
     assert exports.check(copy) == []
     replace(copy / "helpers" / "scratch.py", "out_rows = (X.shape[1] - k_rows) // stride + 1", "out_rows = (X.shape[1] - k_rows) // stride")
     [problem] = exports.check(copy)
-    assert re.match(r"notebooks/07_convolutions\.ipynb cell \d+ \(id a1a11773\): conv2d differs from helpers/scratch\.py line \d+", problem)
+    assert re.match(r"notebooks/09_convolutions\.ipynb cell \d+ \(id a1a11773\): conv2d differs from helpers/scratch\.py line \d+", problem)
     assert "the notebook has `out_rows = (X.shape[1] - k_rows) // stride + 1`" in problem
     assert "the module has `out_rows = (X.shape[1] - k_rows) // stride`" in problem
 
@@ -54,15 +54,15 @@ def test_docstrings_and_comments_may_differ_but_must_name_the_notebook(copy):
     replace(scratch, "Y += patch @ W[i, j]  # (n, rows, cols, C_in)", "Y += patch @ W[i, j]  # a comment of the helper's own (n, rows, cols, C_in)")
     replace(scratch, '"""Fill in .grad of every Value', '"""In the helper: fill in .grad of every Value')
     assert exports.check(copy) == []
-    replace(scratch, "Max pooling with pool_size x pool_size windows and stride pool_size on X (n, H, W, C). Written out in 07_convolutions.", "Max pooling.")
+    replace(scratch, "Max pooling with pool_size x pool_size windows and stride pool_size on X (n, H, W, C). Written out in 09_convolutions.", "Max pooling.")
     [problem] = exports.check(copy)
-    assert "(id b964f3c3): the docstring of max_pool2d in helpers/scratch.py must say 'Written out in 07'" in problem
+    assert "(id b964f3c3): the docstring of max_pool2d in helpers/scratch.py must say 'Written out in 09'" in problem
 
 
 def test_a_missing_definition_and_a_stray_statement_are_named(copy):
     scratch = copy / "helpers" / "scratch.py"
     replace(scratch, "def same_padding(n, k, s):", "def same_padding_renamed(n, k, s):")
-    notebook = copy / "notebooks" / "07_convolutions.ipynb"
+    notebook = copy / "notebooks" / "09_convolutions.ipynb"
     nb = json.loads(notebook.read_text(encoding="utf-8"))
     cell = next(c for c in nb["cells"] if c.get("id") == "b964f3c3")
     cell["source"] = "".join(cell["source"]) + "\n\nPOOLED = max_pool2d(np.zeros((1, 4, 4, 1)))\n"
@@ -81,7 +81,7 @@ def test_rewriting_copies_the_notebook_and_keeps_the_module_docstrings(copy):
     assert exports.rewrite(copy) == ["helpers/scratch.py"]
     assert exports.check(copy) == []
     text = scratch.read_text(encoding="utf-8")
-    assert "blocks.max(axis=(2, 4))" in text and "Written out in 07_convolutions" in text
+    assert "blocks.max(axis=(2, 4))" in text and "Written out in 09_convolutions" in text
     assert "def same_padding(n, k, s):" in text, "a definition missing from the module is added to its notebook's section"
     scratch.write_text(before, encoding="utf-8")
     assert exports.rewrite(copy) == [], "rewriting an agreeing copy changes nothing"

@@ -32,10 +32,10 @@ def test_a_new_learner_sees_every_notebook_and_lab_not_started(progress_path):
 
 
 def test_done_marks_a_notebook_and_names_it(progress_path, capsys):
-    progress.done("08_cnn_image_classification")
-    assert "08_cnn_image_classification is marked done" in capsys.readouterr().out
-    assert row("08_cnn_image_classification")["done"] and not row("07_convolutions")["done"]
-    assert "[x] 08_cnn_image_classification" in progress.summary()
+    progress.done("10_cnn_image_classification")
+    assert "10_cnn_image_classification is marked done" in capsys.readouterr().out
+    assert row("10_cnn_image_classification")["done"] and not row("09_convolutions")["done"]
+    assert "[x] 10_cnn_image_classification" in progress.summary()
     with pytest.raises(ValueError, match="unknown notebook '8_cnn'; expected one of: 00_start_here"):
         progress.done("8_cnn")
 

@@ -1,4 +1,4 @@
-"""Race 08's compact CNN against the classic Keras "simple MNIST convnet", side by side in one run.
+"""Race 10's compact CNN against the classic Keras "simple MNIST convnet", side by side in one run.
 
     python tools/bench_cnn.py --mnist-idx DIR --runs 2   # real MNIST from its four IDX files (see below)
     python tools/bench_cnn.py --fashion --runs 2         # real Fashion-MNIST (data.load: Debian's package or a download)
@@ -16,7 +16,7 @@ is not counted. Each run rewrites its own section of benchmarks/cnn-vs-reference
 - Fashion-MNIST and the offline stand-in: our recipe, then the reference trained for the same
   wall time (stopped mid-epoch when the time is up), and their test accuracies.
 
-`build_cnn` and `compile_cnn` are copied verbatim from notebooks/08_cnn_image_classification.ipynb
+`build_cnn` and `compile_cnn` are copied verbatim from notebooks/10_cnn_image_classification.ipynb
 (tests/test_data_vision.py checks that the copies agree).
 """
 
@@ -50,9 +50,9 @@ STANDIN_EPOCHS = 30  # our recipe on the 1,437-image stand-in: about the same nu
 PEAK_LR = 0.005
 
 
-# --- copied from 08 (keep in sync; a test checks) -------------------------------------------
+# --- copied from 10 (keep in sync; a test checks) -------------------------------------------
 def build_cnn(num_classes=10, input_shape=(28, 28, 1)):
-    """08's compact CNN: three blocks of 3x3 convolution and ReLU, each halving the image; batch norm in the first."""
+    """10's compact CNN: three blocks of 3x3 convolution and ReLU, each halving the image; batch norm in the first."""
 
     def block(filters, strides=1, batch_norm=False):
         if not batch_norm:
@@ -270,7 +270,7 @@ def main(argv: list[str]) -> int:
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     marker = f"## {section_title}\n"
-    text = out.read_text(encoding="utf-8") if out.exists() else "# 08's CNN against the Keras reference convnet\n\n"
+    text = out.read_text(encoding="utf-8") if out.exists() else "# 10's CNN against the Keras reference convnet\n\n"
     if marker in text:  # replace this section, keep the others
         start = text.index(marker)
         end = text.find("\n## ", start + len(marker))
