@@ -2,31 +2,50 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 REPO = "deep-learning-lab/deep-learning-lab"  # owner/name on GitHub
 BRANCH = "main"
 REPO_URL = f"https://github.com/{REPO}"
 PACKAGE = "deep-learning-lab-helpers"
 
-# The concept notebooks in teaching order (their file names without .ipynb). Kept here rather than
-# read from the notebooks/ folder, which a pip-installed helpers (Colab) does not have.
-NOTEBOOKS = (
-    "00_start_here",
-    "01_single_neuron",
-    "02_loss_and_gradient_descent",
-    "03_backpropagation",
-    "04_deep_networks_with_keras",
-    "05_overfitting_and_regularization",
-    "06_evaluating_models",
-    "07_training_deep_networks",
-    "08_training_recipe",
-    "09_convolutions",
-    "10_cnn_image_classification",
-    "11_residual_networks",
-    "12_transfer_learning",
-    "13_object_detection",
-    "14_segmentation",
-    "15_vision_transformer",
-)
+
+@dataclass(frozen=True)
+class Notebook:
+    """One concept notebook: its title (after "NN · "), its part, the minutes a learner spends on it in
+    the cpu profile (reading, running and answering included) and what it teaches, in one line."""
+
+    title: str
+    part: str
+    minutes: int
+    summary: str
+
+
+PART_I = "Part I · From one neuron to deep networks"
+PART_II = "Part II · Vision"
+
+# The concept notebooks in teaching order, by file name without .ipynb. Kept here rather than read
+# from the notebooks/ folder, which a pip-installed helpers (Colab) does not have. This table is the
+# one source of every notebook's title and time: `python tools/stamp.py` writes them into each
+# notebook's title cell, README's syllabus and 00_start_here's table (and --check finds them stale).
+NOTEBOOKS: dict[str, Notebook] = {
+    "00_start_here": Notebook("Start here", PART_I, 10, "how the course works; an environment, data and widget check"),
+    "01_single_neuron": Notebook("The single neuron", PART_I, 45, "weighted sum, bias, activation; the perceptron rule; a logistic neuron; `Dense(1)`"),
+    "02_loss_and_gradient_descent": Notebook("Loss and gradient descent", PART_I, 55, "MSE and cross-entropy, and both from maximum likelihood; gradient descent in 1-D and 2-D; learning rates; batch, mini-batch and stochastic updates"),
+    "03_backpropagation": Notebook("Backpropagation", PART_I, 75, "computational graphs and the chain rule; a scalar autograd engine; backprop for an MLP; gradient checking against `tf.GradientTape`"),
+    "04_deep_networks_with_keras": Notebook("Deep networks with Keras", PART_I, 60, "an MLP on MNIST; Sequential and functional APIs; evaluation and a confusion matrix; from scratch against Keras"),
+    "05_overfitting_and_regularization": Notebook("Overfitting and regularisation", PART_I, 55, "capacity against data; learning curves; L2 and decoupled weight decay (AdamW), dropout, early stopping, augmentation, over several seeds"),
+    "06_evaluating_models": Notebook("Evaluating models", PART_I, 50, "variance across seeds; precision, recall, F1, ROC and PR curves written out; k-fold cross-validation on small data"),
+    "07_training_deep_networks": Notebook("Training deep networks", PART_I, 60, "initialisation; activations; batch normalisation; SGD, momentum, RMSProp and Adam; schedules"),
+    "08_training_recipe": Notebook("A training and debugging recipe", PART_I, 60, "the initial loss; overfitting one batch; a learning-rate range test; gradient and update-ratio monitoring in a custom `train_step`; clipping; label smoothing; checkpoints and `.keras` saving"),
+    "09_convolutions": Notebook("Convolutions", PART_II, 45, "what a filter does to a photograph; padding, stride, pooling, receptive field; convolution in NumPy against `Conv2D`"),
+    "10_cnn_image_classification": Notebook("CNNs for image classification", PART_II, 50, "a CNN on MNIST and Fashion-MNIST against the Part I MLP at equal parameters; feature maps and filters; augmentation"),
+    "11_residual_networks": Notebook("Residual networks", PART_II, 50, "the degradation problem; residual blocks and why gradients pass through them; a small ResNet against a plain network of equal depth"),
+    "12_transfer_learning": Notebook("Transfer learning and fine-tuning", PART_II, 50, "pretraining a backbone; freezing it and training a new head; fine-tuning; against training from scratch on a small set"),
+    "13_object_detection": Notebook("Object detection", PART_II, 60, "boxes and IoU; single-object localisation; a YOLO-style grid detector; non-maximum suppression; mAP@0.5 on synthetic shapes (the real-data path shown)"),
+    "14_segmentation": Notebook("Segmentation", PART_II, 60, "pixel accuracy and mean IoU; transposed convolution; a small U-Net; instance segmentation of touching objects; mask-IoU matching"),
+    "15_vision_transformer": Notebook("Vision transformers", PART_II, 60, "patches and patch embedding; position embeddings; self-attention from scratch against Keras; LayerNorm; a small ViT against a CNN; attention maps"),
+}
 
 
 # The labs in course order: their id (the notebook's file name) and title. The checks of lab
@@ -39,6 +58,22 @@ LABS = {
 
 # The key under which a lab notebook's metadata says which lab it is (read by the grader).
 METADATA_KEY = "deep_learning_lab"
+
+
+def syllabus(links: str = "notebooks/", with_time: bool = True) -> str:
+    """The course's notebooks as markdown tables, one per part (README's syllabus, 00_start_here's table).
+
+    links is the folder prefix of each notebook's link ("notebooks/" from the README, "" from a notebook).
+    """
+    lines: list[str] = []
+    for part in dict.fromkeys(nb.part for nb in NOTEBOOKS.values()):
+        head = "| notebook | you will learn |" + (" time |" if with_time else "")
+        lines += ["" if lines else None, f"**{part}**", "", head, "|---|---|" + ("---:|" if with_time else "")]
+        for name, nb in NOTEBOOKS.items():
+            if nb.part == part:
+                row = f"| [{name[:2]} · {nb.title}]({links}{name}.ipynb) | {nb.summary} |"
+                lines.append(row + (f" {nb.minutes} min |" if with_time else ""))
+    return "\n".join(line for line in lines if line is not None)
 
 
 def colab_badge(path: str) -> str:

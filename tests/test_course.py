@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from helpers import course
 
@@ -94,3 +95,24 @@ def test_no_import_cycle_among_helpers_modules():
     assert not cycles, cycles
     assert graph["helpers.settings"] == set(), "settings imports nothing from helpers (every other module may use it)"
     assert not any(module.startswith("helpers.checks") for module in graph["helpers.progress"]), "progress must not import the checks"
+
+
+def test_syllabus_lists_every_notebook_once_with_its_time():
+    text = course.syllabus()
+    for name, entry in course.NOTEBOOKS.items():
+        row = f"| [{name[:2]} · {entry.title}](notebooks/{name}.ipynb) | {entry.summary} | {entry.minutes} min |"
+        assert text.count(f"]({'notebooks/'}{name}.ipynb)") == 1 and row in text, name
+    assert text.count("**Part ") == len({entry.part for entry in course.NOTEBOOKS.values()})
+
+
+def test_stamp_writes_title_time_and_refuses_a_file_without_markers():
+    sys.path.insert(0, str(ROOT / "tools"))
+    import stamp
+
+    cell = "# 05 · Old title\n\nIntro.\n\n**Estimated time**: 3 minutes (a stale\nsecond line).\n\nMore."
+    fresh = stamp.title_and_time(cell, "05_overfitting_and_regularization", "notebooks/05.ipynb")
+    entry = course.NOTEBOOKS["05_overfitting_and_regularization"]
+    assert fresh.startswith(f"# 05 · {entry.title}\n") and f"**Estimated time**: {entry.minutes} minutes" in fresh
+    assert "stale" not in fresh and fresh.endswith("\n\nMore.")
+    with pytest.raises(ValueError, match="lacks the markers"):
+        stamp.with_syllabus("no markers here", "", "README.md")

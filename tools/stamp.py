@@ -1,14 +1,17 @@
-"""Stamp every notebook with the course's header: the Colab/Binder badges and the install cell.
+"""Stamp every notebook with the course's header (title, time, Colab/Binder badges, install cell) and
+write the syllabus tables of README.md and 00_start_here from helpers/course.py.
 
     python tools/stamp.py          # rewrite notebooks whose header is missing or stale
     python tools/stamp.py --check  # exit 1 and list them instead (used by the tests)
     python tools/stamp.py notebooks/01_single_neuron.ipynb   # just these
 
-The header comes from helpers/course.py, the one place the repository URL is written.
+Everything stamped comes from helpers/course.py, the one place the repository URL and each
+notebook's title and estimated time are written.
 """
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -18,6 +21,8 @@ from helpers import course
 
 ROOT = Path(__file__).resolve().parents[1]
 BADGE_PREFIX = "[![Open in Colab]"
+SYLLABUS = re.compile(r"(<!-- syllabus:[^\n]*-->\n).*?(<!-- /syllabus -->)", re.S)
+ESTIMATE = re.compile(r"^\*\*Estimated time(\*\*:|:\*\*).*?(?=\n\n|\Z)", re.S | re.M)
 KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
 
@@ -25,8 +30,27 @@ def notebooks() -> list[Path]:
     return sorted(p for folder in ("notebooks", "labs") for p in (ROOT / folder).glob("*.ipynb"))
 
 
+def with_syllabus(text: str, links: str, where: str) -> str:
+    """text with the part between its syllabus markers replaced by course.syllabus()."""
+    if not SYLLABUS.search(text):
+        raise ValueError(f"{where} lacks the markers <!-- syllabus: ... --> and <!-- /syllabus -->")
+    return SYLLABUS.sub(lambda m: m.group(1) + course.syllabus(links) + "\n" + m.group(2), text, count=1)
+
+
+def title_and_time(source: str, name: str, relpath: str) -> str:
+    """The title cell with its heading and its estimated time taken from course.NOTEBOOKS."""
+    entry = course.NOTEBOOKS[name]
+    lines = source.split("\n")
+    lines[0] = f"# {name[:2]} · {entry.title}"
+    source = "\n".join(lines)
+    if not ESTIMATE.search(source):
+        raise ValueError(f"{relpath}: the title cell needs an '**Estimated time**: ...' paragraph")
+    estimate = f"**Estimated time**: {entry.minutes} minutes in the `cpu` profile, reading and answering included."
+    return ESTIMATE.sub(lambda m: estimate, source, count=1)
+
+
 def stamp(nb, relpath: str) -> bool:
-    """Put the badges into the first markdown cell and the install cell first among code cells."""
+    """Put title, time and badges into the first markdown cell and the install cell first among code cells."""
     changed = False
     if nb.metadata.get("kernelspec") != KERNELSPEC or "jupytext" in nb.metadata:
         nb.metadata.pop("jupytext", None)
@@ -42,6 +66,15 @@ def stamp(nb, relpath: str) -> bool:
     while body and body[0] == "":
         body.pop(0)
     new_source = "\n".join([kept[0], "", badges] + ([""] + body if body else []))
+    name = Path(relpath).stem
+    if relpath.startswith("notebooks/") and name in course.NOTEBOOKS:
+        new_source = title_and_time(new_source, name, relpath)
+    if name == "00_start_here":
+        for cell in nb.cells[1:]:
+            if cell.cell_type == "markdown" and SYLLABUS.search(cell.source):
+                fresh = with_syllabus(cell.source, "", relpath)
+                changed |= fresh != cell.source
+                cell.source = fresh
     if new_source != first.source:
         first.source = new_source
         changed = True
@@ -69,6 +102,13 @@ def main(argv: list[str]) -> int:
             stale.append(relpath)
             if not check:
                 nbformat.write(nb, path)
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    fresh = with_syllabus(text, "notebooks/", "README.md")
+    if fresh != text:
+        stale.append("README.md (its syllabus)")
+        if not check:
+            readme.write_text(fresh, encoding="utf-8")
     if check and stale:
         print("notebooks whose header is missing or stale (run `python tools/stamp.py`):", *stale, sep="\n  ")
         return 1
