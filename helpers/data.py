@@ -344,7 +344,7 @@ def _from_mirror_idx(source: Source) -> tuple | None:
             state = "is missing" if not path.is_file() else "failed its sha256 check"
             print(f"Skipping the mirror's {source.mirror_idx[0]}/: {member} {state} (expected sha256 {sha256[:12]}...).")
             return None
-    return source.mirror_parse(folder), f"{source.title}, from the raw IDX files in {folder}"
+    return source.mirror_parse(folder), f"{source.title}, from the raw IDX files in LAB_DATA_MIRROR's {source.mirror_idx[0]}/"
 
 
 def _lookup(name: str) -> Source:
