@@ -31,20 +31,18 @@ PART_II = "Part II · Vision"
 NOTEBOOKS: dict[str, Notebook] = {
     "00_start_here": Notebook("Start here", PART_I, 10, "how the course works; an environment, data and widget check"),
     "01_single_neuron": Notebook("The single neuron", PART_I, 45, "weighted sum, bias, activation; the perceptron rule; a logistic neuron; `Dense(1)`"),
-    "02_loss_and_gradient_descent": Notebook("Loss and gradient descent", PART_I, 55, "MSE and cross-entropy, and both from maximum likelihood; gradient descent in 1-D and 2-D; learning rates; batch, mini-batch and stochastic updates"),
+    "02_loss_and_gradient_descent": Notebook("Loss and gradient descent", PART_I, 50, "MSE and cross-entropy; gradient descent in 1-D and 2-D; learning rates; batch, mini-batch and stochastic updates"),
     "03_backpropagation": Notebook("Backpropagation", PART_I, 75, "computational graphs and the chain rule; a scalar autograd engine; backprop for an MLP; gradient checking against `tf.GradientTape`"),
     "04_deep_networks_with_keras": Notebook("Deep networks with Keras", PART_I, 60, "an MLP on MNIST; Sequential and functional APIs; evaluation and a confusion matrix; from scratch against Keras"),
-    "05_overfitting_and_regularization": Notebook("Overfitting and regularisation", PART_I, 55, "capacity against data; learning curves; L2 and decoupled weight decay (AdamW), dropout, early stopping, augmentation, over several seeds"),
+    "05_overfitting_and_regularization": Notebook("Overfitting and regularisation", PART_I, 55, "capacity against data; learning curves; L2, dropout, early stopping, augmentation"),
     "06_evaluating_models": Notebook("Evaluating models", PART_I, 50, "variance across seeds; precision, recall, F1, ROC and PR curves written out; k-fold cross-validation on small data"),
     "07_training_deep_networks": Notebook("Training deep networks", PART_I, 60, "initialisation; activations; batch normalisation; SGD, momentum, RMSProp and Adam; schedules"),
     "08_training_recipe": Notebook("A training and debugging recipe", PART_I, 60, "the initial loss; overfitting one batch; a learning-rate range test; gradient and update-ratio monitoring in a custom `train_step`; clipping; label smoothing; checkpoints and `.keras` saving"),
     "09_convolutions": Notebook("Convolutions", PART_II, 45, "what a filter does to a photograph; padding, stride, pooling, receptive field; convolution in NumPy against `Conv2D`"),
     "10_cnn_image_classification": Notebook("CNNs for image classification", PART_II, 50, "a CNN on MNIST and Fashion-MNIST against the Part I MLP at equal parameters; feature maps and filters; augmentation"),
-    "11_residual_networks": Notebook("Residual networks", PART_II, 50, "the degradation problem; residual blocks and why gradients pass through them; a small ResNet against a plain network of equal depth"),
-    "12_transfer_learning": Notebook("Transfer learning and fine-tuning", PART_II, 50, "pretraining a backbone; freezing it and training a new head; fine-tuning; against training from scratch on a small set"),
-    "13_object_detection": Notebook("Object detection", PART_II, 60, "boxes and IoU; single-object localisation; a YOLO-style grid detector; non-maximum suppression; mAP@0.5 on synthetic shapes (the real-data path shown)"),
-    "14_segmentation": Notebook("Segmentation", PART_II, 60, "pixel accuracy and mean IoU; transposed convolution; a small U-Net; instance segmentation of touching objects; mask-IoU matching"),
-    "15_vision_transformer": Notebook("Vision transformers", PART_II, 60, "patches and patch embedding; position embeddings; self-attention from scratch against Keras; LayerNorm; a small ViT against a CNN; attention maps"),
+    "11_object_detection": Notebook("Object detection", PART_II, 60, "boxes and IoU; single-object localisation; a YOLO-style grid detector; non-maximum suppression; mAP@0.5 on synthetic shapes (the real-data path shown)"),
+    "12_segmentation": Notebook("Segmentation", PART_II, 60, "pixel accuracy and mean IoU; a small U-Net; instance segmentation of touching objects; mask-IoU matching"),
+    "13_vision_transformer": Notebook("Vision transformers", PART_II, 60, "patches and patch embedding; position embeddings; self-attention from scratch against Keras; a small ViT against a CNN; attention maps"),
 }
 
 
