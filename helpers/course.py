@@ -40,9 +40,9 @@ NOTEBOOKS: dict[str, Notebook] = {
     "08_training_recipe": Notebook("A training and debugging recipe", PART_I, 60, "the initial loss; overfitting one batch; a learning-rate range test; gradient and update-ratio monitoring in a custom `train_step`; clipping; label smoothing; checkpoints and `.keras` saving"),
     "09_convolutions": Notebook("Convolutions", PART_II, 45, "what a filter does to a photograph; padding, stride, pooling, receptive field; convolution in NumPy against `Conv2D`"),
     "10_cnn_image_classification": Notebook("CNNs for image classification", PART_II, 50, "a CNN on MNIST and Fashion-MNIST against the Part I MLP at equal parameters; feature maps and filters; augmentation"),
-    "11_object_detection": Notebook("Object detection", PART_II, 60, "boxes and IoU; single-object localisation; a YOLO-style grid detector; non-maximum suppression; mAP@0.5 on synthetic shapes (the real-data path shown)"),
-    "12_segmentation": Notebook("Segmentation", PART_II, 60, "pixel accuracy and mean IoU; a small U-Net; instance segmentation of touching objects; mask-IoU matching"),
-    "13_vision_transformer": Notebook("Vision transformers", PART_II, 60, "patches and patch embedding; position embeddings; self-attention from scratch against Keras; a small ViT against a CNN; attention maps"),
+    "13_object_detection": Notebook("Object detection", PART_II, 60, "boxes and IoU; single-object localisation; a YOLO-style grid detector; non-maximum suppression; mAP@0.5 on synthetic shapes (the real-data path shown)"),
+    "14_segmentation": Notebook("Segmentation", PART_II, 60, "pixel accuracy and mean IoU; a small U-Net; instance segmentation of touching objects; mask-IoU matching"),
+    "15_vision_transformer": Notebook("Vision transformers", PART_II, 60, "patches and patch embedding; position embeddings; self-attention from scratch against Keras; a small ViT against a CNN; attention maps"),
 }
 
 

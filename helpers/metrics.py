@@ -1,4 +1,4 @@
-"""Metrics for detection and segmentation, written out first in notebooks 11 and 12.
+"""Metrics for detection and segmentation, written out first in notebooks 13 and 14.
 
 Boxes are ``(x1, y1, x2, y2)`` in pixels with ``x1 <= x2`` and ``y1 <= y2`` (helpers/shapes.py
 gives the convention); masks are integer or boolean arrays. Bad input raises ``ValueError``
@@ -6,9 +6,9 @@ with a sentence saying what was expected; empty input gets the documented result
 function instead of an error.
 
 - ``box_iou``, ``non_max_suppression``, ``average_precision``, ``mean_average_precision``:
-  written out in 11 · Object detection.
+  written out in 13 · Object detection.
 - ``mask_iou``, ``pixel_accuracy``, ``class_iou``, ``mean_iou``, ``match_instances``:
-  written out in 12 · Segmentation.
+  written out in 14 · Segmentation.
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ def _boxes(boxes, name: str) -> np.ndarray:
 def box_iou(boxes_a, boxes_b) -> np.ndarray:
     """Pairwise intersection over union of boxes (N, 4) and (M, 4): an (N, M) array in [0, 1].
 
-    Written out in 11 · Object detection. Two boxes whose union has zero area (degenerate boxes)
+    Written out in 13 · Object detection. Two boxes whose union has zero area (degenerate boxes)
     have IoU 0. Empty inputs give an empty (0, M) or (N, 0) array.
     """
     a, b = _boxes(boxes_a, "boxes_a"), _boxes(boxes_b, "boxes_b")
@@ -52,7 +52,7 @@ def box_iou(boxes_a, boxes_b) -> np.ndarray:
 def non_max_suppression(boxes, scores, iou_threshold: float = 0.5) -> np.ndarray:
     """Greedy NMS: indices of the boxes kept, highest score first.
 
-    Written out in 11 · Object detection. Repeatedly keep the best remaining box and drop every
+    Written out in 13 · Object detection. Repeatedly keep the best remaining box and drop every
     remaining box whose IoU with it is above ``iou_threshold`` (strictly, as
     ``tf.image.non_max_suppression`` does). Equal scores keep their input order. No boxes give an
     empty index array.
@@ -89,7 +89,7 @@ def _per_image(values, n_images: int, name: str, width: int | None):
 def average_precision(pred_boxes, pred_scores, true_boxes, iou_threshold: float = 0.5) -> float:
     """Average precision of one class over a set of images (lists with one entry per image).
 
-    Written out in 11 · Object detection. Predictions are taken from the highest score down; each
+    Written out in 13 · Object detection. Predictions are taken from the highest score down; each
     is a true positive when its best-overlapping ground-truth box in the same image has
     IoU >= ``iou_threshold`` and was not claimed by a higher-scoring prediction, else a false
     positive (the PASCAL VOC rule). AP is the area under the precision-recall curve with
@@ -140,7 +140,7 @@ def mean_average_precision(
 ) -> tuple[float, dict]:
     """mAP@iou_threshold: the mean over classes of ``average_precision``; returns (mAP, {class: AP}).
 
-    Written out in 11 · Object detection. Every argument is a list with one entry per image.
+    Written out in 13 · Object detection. Every argument is a list with one entry per image.
     ``class_ids`` defaults to every class seen in the ground truth or the predictions. Classes
     with no ground-truth box anywhere get AP NaN and are left out of the mean; if no class has
     ground truth, mAP is NaN.
@@ -185,7 +185,7 @@ def _same_shape(y_true, y_pred, name_true: str = "y_true", name_pred: str = "y_p
 def mask_iou(masks_a, masks_b) -> float | np.ndarray:
     """IoU of boolean masks: two masks (h, w) give a number; stacks (N, h, w) and (M, h, w) an (N, M) array.
 
-    Written out in 12 · Segmentation. Non-zero values count as inside. Two empty masks have IoU 0
+    Written out in 14 · Segmentation. Non-zero values count as inside. Two empty masks have IoU 0
     (there is nothing to agree on), the same rule as ``box_iou`` for degenerate boxes.
     """
     a, b = np.asarray(masks_a) != 0, np.asarray(masks_b) != 0
@@ -209,7 +209,7 @@ def mask_iou(masks_a, masks_b) -> float | np.ndarray:
 def pixel_accuracy(y_true, y_pred) -> float:
     """The fraction of pixels whose predicted class equals the true class (label maps of one shape).
 
-    Written out in 12 · Segmentation. Empty or mismatched label maps raise ValueError.
+    Written out in 14 · Segmentation. Empty or mismatched label maps raise ValueError.
     """
     y_true, y_pred = _same_shape(y_true, y_pred)
     return float(np.mean(y_true == y_pred))
@@ -229,7 +229,7 @@ def _confusion(y_true, y_pred, num_classes: int) -> np.ndarray:
 def class_iou(y_true, y_pred, num_classes: int) -> np.ndarray:
     """Per-class IoU, TP / (TP + FP + FN), from two label maps; NaN for a class absent from both.
 
-    Written out in 12 · Segmentation.
+    Written out in 14 · Segmentation.
     """
     confusion = _confusion(y_true, y_pred, num_classes).astype(np.float64)
     tp = np.diag(confusion)
@@ -240,7 +240,7 @@ def class_iou(y_true, y_pred, num_classes: int) -> np.ndarray:
 def mean_iou(y_true, y_pred, num_classes: int) -> float:
     """Mean over classes of ``class_iou``; classes absent from both maps are skipped, as keras.metrics.MeanIoU does.
 
-    Written out in 12 · Segmentation. Labels outside 0 .. num_classes - 1 raise ValueError.
+    Written out in 14 · Segmentation. Labels outside 0 .. num_classes - 1 raise ValueError.
     """
     return float(np.nanmean(class_iou(y_true, y_pred, num_classes)))
 
@@ -248,7 +248,7 @@ def mean_iou(y_true, y_pred, num_classes: int) -> float:
 def match_instances(true_instances, pred_instances, iou_threshold: float = 0.5) -> dict:
     """Match predicted to true instances of one image by mask IoU (Hungarian: the pairing with the largest total IoU).
 
-    Written out in 12 · Segmentation. Both arguments are instance-id maps of one shape (0 is
+    Written out in 14 · Segmentation. Both arguments are instance-id maps of one shape (0 is
     background, each other value one object). Pairs below ``iou_threshold`` are dropped, so a
     prediction matches at most one object and vice versa. Returns a dict with ``pairs`` (a list of
     (true_id, pred_id, iou)), ``iou`` (the full true x pred IoU matrix), ``true_ids``, ``pred_ids``,

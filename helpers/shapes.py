@@ -2,7 +2,7 @@
 
 ``make_shapes`` draws everything with NumPy in one vectorised pass (3,000 images of 64x64 in about
 a second) and returns images together with every label the vision notebooks need: boxes and
-classes (11 · Object detection), semantic masks and instance-id maps (12 · Segmentation).
+classes (13 · Object detection), semantic masks and instance-id maps (14 · Segmentation).
 
 Conventions, the same in helpers/metrics.py:
 
