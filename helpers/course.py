@@ -23,6 +23,7 @@ class Notebook:
 
 PART_I = "Part I · From one neuron to deep networks"
 PART_II = "Part II · Vision"
+PART_III = "Part III · Sequences and language"
 
 # The concept notebooks in teaching order, by file name without .ipynb. Kept here rather than read
 # from the notebooks/ folder, which a pip-installed helpers (Colab) does not have. This table is the
@@ -40,9 +41,15 @@ NOTEBOOKS: dict[str, Notebook] = {
     "08_training_recipe": Notebook("A training and debugging recipe", PART_I, 60, "the initial loss; overfitting one batch; a learning-rate range test; gradient and update-ratio monitoring in a custom `train_step`; clipping; label smoothing; checkpoints and `.keras` saving"),
     "09_convolutions": Notebook("Convolutions", PART_II, 45, "what a filter does to a photograph; padding, stride, pooling, receptive field; convolution in NumPy against `Conv2D`"),
     "10_cnn_image_classification": Notebook("CNNs for image classification", PART_II, 50, "a CNN on MNIST and Fashion-MNIST against the Part I MLP at equal parameters; feature maps and filters; augmentation"),
+    "11_residual_networks": Notebook("Residual networks", PART_II, 45, "degradation of deep plain networks; the residual block and its Jacobian in NumPy against Keras; gradients through depth; a small ResNet with projection shortcuts"),
+    "12_transfer_learning": Notebook("Transfer learning and fine-tuning", PART_II, 45, "pretraining a backbone; freezing it and training a new head; fine-tuning with a small learning rate; against training from scratch on a small dataset"),
     "13_object_detection": Notebook("Object detection", PART_II, 60, "boxes and IoU; single-object localisation; a YOLO-style grid detector; non-maximum suppression; mAP@0.5 on synthetic shapes (the real-data path shown)"),
     "14_segmentation": Notebook("Segmentation", PART_II, 60, "pixel accuracy and mean IoU; a small U-Net; instance segmentation of touching objects; mask-IoU matching"),
     "15_vision_transformer": Notebook("Vision transformers", PART_II, 60, "patches and patch embedding; position embeddings; self-attention from scratch against Keras; a small ViT against a CNN; attention maps"),
+    "16_recurrent_networks": Notebook("Recurrent networks", PART_III, 50, "a simple RNN and backpropagation through time in NumPy against `SimpleRNN`; vanishing and exploding gradients over sequence length; gradient clipping"),
+    "17_lstm_and_forecasting": Notebook("LSTMs, GRUs and time-series forecasting", PART_III, 60, "the LSTM and GRU gates written out against Keras; windows without look-ahead; forecasting a real series against naive and seasonal-naive baselines; multi-step forecasts; anomalies"),
+    "18_attention_and_transformers": Notebook("Attention and transformers from scratch", PART_III, 60, "scaled dot-product and multi-head attention in NumPy against `MultiHeadAttention`; causal masks; positional encodings; a transformer block"),
+    "19_small_gpt": Notebook("A small GPT", PART_III, 60, "a character-level decoder-only transformer on tiny-shakespeare; temperature and top-k sampling; perplexity; the KV cache"),
 }
 
 

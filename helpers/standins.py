@@ -87,3 +87,32 @@ def silhouettes_standin() -> tuple:
     X_train, y_train = silhouettes(6000, seed=0)
     X_test, y_test = silhouettes(1000, seed=1)
     return X_train, y_train, X_test, y_test
+
+
+_SPEAKERS = ("KING", "QUEEN", "DUKE", "NURSE", "FRIAR", "CAPTAIN", "FOOL", "LADY")
+_WORDS = {
+    "subject": ("I", "you", "he", "she", "we", "they", "the king", "my lord", "the queen", "this night", "our love", "thy father"),
+    "verb": ("shall see", "will keep", "must leave", "doth love", "would give", "cannot bear", "have heard", "dost know", "did find", "may take"),
+    "object": ("the crown", "my heart", "thy name", "the sword", "this town", "her hand", "the truth", "our peace", "his word", "the sea"),
+    "tail": ("tonight", "in time", "for ever", "with honour", "at dawn", "no more", "again", "in grief", "for France", "by heaven"),
+    "call": ("Come", "Go", "Peace", "Farewell", "Hark", "Alas", "Away", "Stay", "Speak", "Look"),
+}
+
+
+def play_text(num_chars: int = 300_000, seed: int = 0) -> str:
+    """Course-generated play-like dialogue (speaker lines from a small random grammar): 19's stand-in, not Shakespeare."""
+    rng = np.random.default_rng(seed)
+    pick = lambda kind: _WORDS[kind][rng.integers(len(_WORDS[kind]))]
+    parts, size = [], 0
+    while size < num_chars:
+        lines = []
+        for _ in range(rng.integers(1, 4)):
+            sentence = f"{pick('subject')} {pick('verb')} {pick('object')}"
+            if rng.random() < 0.5:
+                sentence += f" {pick('tail')}"
+            sentence = sentence[0].upper() + sentence[1:]
+            lines.append(f"{pick('call')}! {sentence}." if rng.random() < 0.3 else sentence + rng.choice([".", "?", ","]))
+        block = f"{_SPEAKERS[rng.integers(len(_SPEAKERS))]}:\n" + "\n".join(lines) + "\n\n"
+        parts.append(block)
+        size += len(block)
+    return "".join(parts)[:num_chars]

@@ -125,7 +125,7 @@ def test_every_registered_dataset_is_in_the_data_table():
     from pathlib import Path
 
     table = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text()
-    for name, source in data.DATASETS.items():
+    for name, source in {**data.DATASETS, **data.TEXTS}.items():
         assert f"`{name}`" in table, f"{name} is missing from data/README.md"
         if source.sha256:
             assert source.sha256 in table, f"{name}'s sha256 is missing from data/README.md"
@@ -178,3 +178,65 @@ def test_a_mirror_idx_file_that_fails_its_sha256_is_skipped_and_kept(idx_mirror,
     out = capsys.readouterr().out
     assert mnist.is_standin and "t10k-labels-idx1-ubyte failed its sha256 check" in out
     assert "Offline stand-in" in out and bad.exists()
+
+
+# --- texts (load_text) ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tiny_text(tmp_path, monkeypatch):
+    """A text entry whose real file sits in a local mirror folder (publisher unreachable)."""
+    mirror = tmp_path / "mirror"
+    (mirror / "tiny").mkdir(parents=True)
+    real = mirror / "tiny" / "input.txt"
+    real.write_text("First Citizen:\nBefore we proceed any further, hear me speak.\n", encoding="utf-8")
+    source = dataclasses.replace(
+        data.TEXTS["tinyshakespeare"],
+        name="tiny_text",
+        filename="tiny/input.txt",
+        url=(tmp_path / "publisher" / "input.txt").as_uri(),
+        sha256=hashlib.sha256(real.read_bytes()).hexdigest(),
+    )
+    monkeypatch.setitem(data.TEXTS, "tiny_text", source)
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("LAB_DATA_MIRROR", str(mirror))
+    monkeypatch.setenv("LAB_OFFLINE", "1")
+    return {"mirror": mirror, "real": real, "cache": tmp_path / "cache"}
+
+
+def test_text_is_read_in_place_from_a_local_mirror_even_offline(tiny_text, capsys):
+    loaded = data.load_text("tiny_text")
+    assert not loaded.is_standin and loaded.text.startswith("First Citizen:")
+    assert "stand-in" not in capsys.readouterr().out
+
+
+def test_a_mirror_text_that_fails_its_sha256_is_refused_kept_and_announced(tiny_text, capsys):
+    tiny_text["real"].write_text("tampered", encoding="utf-8")
+    loaded = data.load_text("tiny_text")
+    out = capsys.readouterr().out
+    assert loaded.is_standin and "failed its sha256 check" in out and "Offline stand-in:" in out
+    assert tiny_text["real"].read_text(encoding="utf-8") == "tampered", "the bad file is kept for the user to look at"
+    with pytest.raises(data.DataUnavailable, match="unavailable"):
+        data.load_text("tiny_text", allow_standin=False)
+
+
+def test_text_downloads_through_a_file_url_mirror_and_is_cached(tiny_text, monkeypatch):
+    monkeypatch.delenv("LAB_OFFLINE")
+    monkeypatch.setenv("LAB_DATA_MIRROR", tiny_text["mirror"].as_uri())
+    assert not data.load_text("tiny_text").is_standin
+    assert (tiny_text["cache"] / "tiny" / "input.txt").exists()
+
+
+def test_unknown_text_lists_the_known_ones():
+    with pytest.raises(ValueError, match="tinyshakespeare"):
+        data.load_text("shakespeare")
+
+
+def test_text_standin_is_announced_deterministic_and_not_passed_off_as_shakespeare(monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv("LAB_OFFLINE", "1")
+    monkeypatch.setenv("LAB_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("LAB_DATA_MIRROR", raising=False)
+    first, second = data.load_text("tinyshakespeare"), data.load_text("tinyshakespeare")
+    assert first.is_standin and first.text == second.text and len(first.text) == 300_000
+    assert "not Shakespeare" in first.source and "not Shakespeare" in repr(first)
+    assert capsys.readouterr().out.count("Offline stand-in:") == 2
