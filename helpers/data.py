@@ -413,3 +413,115 @@ def status() -> list[dict]:
                 state = "offline stand-in"
         rows.append({"dataset": source.name, "state": state, "real": source.title, "stand-in": source.standin_title})
     return rows
+
+
+# --- text (written out in 19) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Text:
+    """A loaded text corpus: the whole text as one string, where it came from, and whether it is a stand-in."""
+
+    name: str
+    text: str
+    source: str
+    is_standin: bool
+
+    def __repr__(self) -> str:
+        kind = "offline stand-in" if self.is_standin else "real"
+        return f"Text({self.name!r}, {kind}: {self.source}; {len(self.text):,} characters, {len(set(self.text))} distinct)"
+
+
+TEXTS: dict[str, Source] = {
+    "tinyshakespeare": Source(
+        name="tinyshakespeare",
+        title="tiny-shakespeare (1,115,394 characters of Shakespeare's plays, from Karpathy's char-rnn)",
+        filename="tinyshakespeare/input.txt",
+        url="https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
+        sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        size_bytes=1_115_394,
+        license="public domain (Shakespeare's text)",
+        citation="A. Karpathy, char-rnn (2015), data/tinyshakespeare/input.txt",
+        standin_title="course-generated play-like dialogue from a small random grammar (300,000 characters), not Shakespeare",
+        parse=lambda path: path.read_text(encoding="utf-8"),
+        standin=standins.play_text,
+    ),
+}
+
+
+def _local_mirror_file(source: Source) -> Path | None:
+    """A text file read in place from a local LAB_DATA_MIRROR folder when its sha256 matches (no network, so offline too)."""
+    mirror = os.environ.get("LAB_DATA_MIRROR", "").strip()
+    if not mirror or "://" in mirror:
+        return None
+    path = Path(mirror).expanduser() / source.filename
+    if not path.is_file():
+        return None
+    if _digest(path, "sha256") != source.sha256:
+        print(f"Skipping the mirror's {source.filename}: it failed its sha256 check (expected {source.sha256[:12]}...).")
+        return None
+    return path
+
+
+def load_text(name: str, allow_standin: bool = True) -> Text:
+    """Load a text corpus by name (``"tinyshakespeare"``): the real text if possible, else its stand-in, announced in one line.
+
+    A local LAB_DATA_MIRROR holding ``tinyshakespeare/input.txt`` is read in place; otherwise the file is
+    downloaded once into the cache and checked by sha256. Written out in 19.
+    """
+    if not isinstance(name, str) or name not in TEXTS:
+        raise ValueError(f"unknown text {name!r}; known texts are: {', '.join(sorted(TEXTS))}.")
+    source = TEXTS[name]
+    path = _local_mirror_file(source)
+    try:
+        if path is None:
+            path = cache_dir() / source.filename
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _fetch_file(source, path, "sha256", source.sha256)
+        return Text(name, source.parse(path), source.title, False)
+    except (DataUnavailable, UnicodeDecodeError) as why:
+        if not allow_standin:
+            raise DataUnavailable(f"{source.title} is unavailable: {why}") from None
+        print(f"Offline stand-in: {source.standin_title} instead of {source.title} ({why}).")
+        return Text(name, source.standin(), source.standin_title, True)
+
+
+# --- time series (written out in 17) ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Series:
+    """A loaded time series: its values, their dates, which values were filled in, and where it came from."""
+
+    values: np.ndarray  # float64, one value per date, no NaN
+    dates: np.ndarray  # datetime64[D], evenly spaced
+    filled: np.ndarray  # bool: True where the source had no value and it was interpolated
+    source: str
+
+
+def _co2_series() -> Series:
+    """Mauna Loa's weekly CO2 (ppm), 1958-2001, as statsmodels ships it; its missing weeks interpolated linearly."""
+    from statsmodels.datasets import co2  # imported here: only notebook 17 needs statsmodels
+
+    frame = co2.load_pandas().data
+    values = np.array(frame["co2"], dtype=float)  # a copy: pandas may hand out a read-only view
+    dates = np.array(frame.index, dtype="datetime64[D]")
+    filled = np.isnan(values)
+    weeks = np.arange(len(values))
+    values[filled] = np.interp(weeks[filled], weeks[~filled], values[~filled])
+    source = (
+        "Mauna Loa weekly atmospheric CO2 (ppm), Keeling and Whorf (2004), as shipped by statsmodels; "
+        f"{int(filled.sum())} missing weeks filled by linear interpolation"
+    )
+    return Series(values=values, dates=dates, filled=filled, source=source)
+
+
+SERIES: dict[str, Callable[[], Series]] = {"co2": _co2_series}
+
+
+def load_series(name: str) -> Series:
+    """Load a real time series by name (``"co2"``): values and dates as NumPy arrays. Written out in 17."""
+    if not isinstance(name, str) or name not in SERIES:
+        known = ", ".join(sorted(SERIES))
+        raise ValueError(f"unknown series {name!r}; known series are: {known}.")
+    return SERIES[name]()
