@@ -35,7 +35,7 @@ NOTEBOOKS: dict[str, Notebook] = {
     "02_loss_and_gradient_descent": Notebook("Loss and gradient descent", PART_I, 50, "MSE and cross-entropy; gradient descent in 1-D and 2-D; learning rates; batch, mini-batch and stochastic updates"),
     "03_backpropagation": Notebook("Backpropagation", PART_I, 75, "computational graphs and the chain rule; a scalar autograd engine; backprop for an MLP; gradient checking against `tf.GradientTape`"),
     "04_deep_networks_with_keras": Notebook("Deep networks with Keras", PART_I, 60, "an MLP on MNIST; Sequential and functional APIs; evaluation and a confusion matrix; from scratch against Keras"),
-    "05_overfitting_and_regularization": Notebook("Overfitting and regularisation", PART_I, 55, "capacity against data; learning curves; L2, dropout, early stopping, augmentation"),
+    "05_overfitting_and_regularization": Notebook("Overfitting and regularisation", PART_I, 60, "capacity against data; learning curves; L2, dropout, early stopping, augmentation; AdamW's decoupled weight decay; several seeds"),
     "06_evaluating_models": Notebook("Evaluating models", PART_I, 50, "variance across seeds; precision, recall, F1, ROC and PR curves written out; k-fold cross-validation on small data"),
     "07_training_deep_networks": Notebook("Training deep networks", PART_I, 60, "initialisation; activations; batch normalisation; SGD, momentum, RMSProp and Adam; schedules"),
     "08_training_recipe": Notebook("A training and debugging recipe", PART_I, 60, "the initial loss; overfitting one batch; a learning-rate range test; gradient and update-ratio monitoring in a custom `train_step`; clipping; label smoothing; checkpoints and `.keras` saving"),
@@ -43,9 +43,9 @@ NOTEBOOKS: dict[str, Notebook] = {
     "10_cnn_image_classification": Notebook("CNNs for image classification", PART_II, 50, "a CNN on MNIST and Fashion-MNIST against the Part I MLP at equal parameters; feature maps and filters; augmentation"),
     "11_residual_networks": Notebook("Residual networks", PART_II, 45, "degradation of deep plain networks; the residual block and its Jacobian in NumPy against Keras; gradients through depth; a small ResNet with projection shortcuts"),
     "12_transfer_learning": Notebook("Transfer learning and fine-tuning", PART_II, 45, "pretraining a backbone; freezing it and training a new head; fine-tuning with a small learning rate; against training from scratch on a small dataset"),
-    "13_object_detection": Notebook("Object detection", PART_II, 60, "boxes and IoU; single-object localisation; a YOLO-style grid detector; non-maximum suppression; mAP@0.5 on synthetic shapes (the real-data path shown)"),
-    "14_segmentation": Notebook("Segmentation", PART_II, 60, "pixel accuracy and mean IoU; a small U-Net; instance segmentation of touching objects; mask-IoU matching"),
-    "15_vision_transformer": Notebook("Vision transformers", PART_II, 60, "patches and patch embedding; position embeddings; self-attention from scratch against Keras; a small ViT against a CNN; attention maps"),
+    "13_object_detection": Notebook("Object detection", PART_II, 65, "boxes and IoU; single-object localisation; a YOLO-style grid detector; non-maximum suppression; mAP@0.5 on synthetic shapes (the real-data path shown)"),
+    "14_segmentation": Notebook("Segmentation", PART_II, 70, "pixel accuracy and mean IoU; transposed convolutions; a small U-Net; instance segmentation of touching objects; mask-IoU matching"),
+    "15_vision_transformer": Notebook("Vision transformers", PART_II, 65, "patches and patch embedding; position embeddings; LayerNorm; self-attention from scratch against Keras; a small ViT against a CNN; attention maps"),
     "16_recurrent_networks": Notebook("Recurrent networks", PART_III, 50, "a simple RNN and backpropagation through time in NumPy against `SimpleRNN`; vanishing and exploding gradients over sequence length; gradient clipping"),
     "17_lstm_and_forecasting": Notebook("LSTMs, GRUs and time-series forecasting", PART_III, 60, "the LSTM and GRU gates written out against Keras; windows without look-ahead; forecasting a real series against naive and seasonal-naive baselines; multi-step forecasts; anomalies"),
     "18_attention_and_transformers": Notebook("Attention and transformers from scratch", PART_III, 60, "scaled dot-product and multi-head attention in NumPy against `MultiHeadAttention`; causal masks; positional encodings; a transformer block"),
@@ -59,6 +59,7 @@ LABS = {
     "lab01_neuron_and_gradient_descent": "Lab 01 · A neuron and gradient descent",
     "lab02_backprop_from_scratch": "Lab 02 · Backpropagation from scratch",
     "lab03_convolutions_and_cnns": "Lab 03 · Convolutions and CNNs",
+    "lab04_recurrent_cells_and_bptt": "Lab 04 · Recurrent cells and backpropagation through time",
 }
 
 # The key under which a lab notebook's metadata says which lab it is (read by the grader).

@@ -59,6 +59,18 @@ def lab03():
     return ns
 
 
+@pytest.fixture(scope="module")
+def lab04():
+    import keras
+
+    ns = solution("lab04_recurrent_cells_and_bptt", keras=keras, layers=keras.layers, NUM_SYMBOLS=checks.LAB04_NUM_SYMBOLS)
+    X_train, y_train, _, _ = checks.lab04_data(num_train=1500)
+    keras.utils.set_random_seed(0)
+    ns["model"] = ns["build_lstm"]()
+    ns["model"].fit(X_train, y_train, epochs=4, batch_size=32, verbose=0)
+    return ns
+
+
 @pytest.mark.parametrize("lab", list(course.LABS))
 def test_the_solution_passes_every_check_in_strict_mode(lab, request, capsys):
     namespace = request.getfixturevalue(lab[:5])
@@ -277,6 +289,119 @@ def test_lab03_cnn_checks_enforce_the_budget_and_the_floor(lab03, capsys):
     assert checks.check_cnn_accuracy(lab03["model"]).all_passed
 
 
+def _bptt_with(mistake):
+    """The solution's rnn_backward with one of the usual mistakes (a name of lab04._BPTT_MISTAKES)."""
+    return lambda X, H, W_xh, W_hh, dH: checks.lab04._bptt(X, H, W_xh, W_hh, dH, mistake)
+
+
+def test_lab04_bptt_mistakes_are_named(lab04, capsys):
+    assert checks.check_rnn_backward(_bptt_with(None)).all_passed
+    for mistake, hint in checks.lab04._BPTT_MISTAKES.items():
+        result = checks.check_rnn_backward(_bptt_with(mistake))
+        assert not result.all_passed, mistake
+        assert hint in capsys.readouterr().out, mistake
+    rnn_backward = lab04["rnn_backward"]
+    result = checks.check_rnn_backward(lambda *args: tuple(rnn_backward(*args).values()))
+    assert [t.passed for t in result.tests] == [False, False]
+    assert "return {'W_xh': dW_xh, 'W_hh': dW_hh, 'b_h': db_h}" in result.tests[0].message
+
+
+def test_lab04_rnn_forward_mistakes_are_named(lab04, capsys):
+    rnn_forward = lab04["rnn_forward"]
+    checks.check_rnn_forward(lambda X, W_xh, W_hh, b_h: rnn_forward(X, W_xh, W_hh, 0 * b_h))
+    checks.check_rnn_forward(lambda X, W_xh, W_hh, b_h: rnn_forward(X, W_xh, W_hh.T, b_h))
+    checks.check_rnn_forward(lambda X, W_xh, W_hh, b_h: rnn_forward(X, W_xh, 0 * W_hh, b_h))
+    checks.check_rnn_forward(lambda X, W_xh, W_hh, b_h: rnn_forward(X, W_xh, W_hh, b_h)[:, -1])
+    checks.check_rnn_forward(lambda X, W_xh, W_hh, b_h: rnn_forward(X, W_xh, W_hh, b_h).transpose(1, 0, 2))
+    checks.check_rnn_forward(lambda X, W_xh, W_hh, b_h: checks.lab04._linear_rnn(X, W_xh, W_hh, b_h))
+    out = capsys.readouterr().out
+    assert "(the bias b_h is missing)" in out
+    assert "write h @ W_hh" in out
+    assert "the state is not carried from step to step" in out
+    assert "return every state, shape (batch, time, units), not only the last one" in out
+    assert "time is the second axis" in out
+    assert "tanh is missing" in out
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+def _lstm_in_order(order, candidate=np.tanh, forget=True, squash=True):
+    """An LSTM step that reads the four column blocks in `order` ('ifco' is Keras's)."""
+
+    def step(x, h, c, W_x, W_h, b):
+        blocks = dict(zip(order, np.split(x @ W_x + h @ W_h + b, 4, axis=-1)))
+        c_new = (_sigmoid(blocks["f"]) * c if forget else c) + _sigmoid(blocks["i"]) * candidate(blocks["c"])
+        return _sigmoid(blocks["o"]) * (np.tanh(c_new) if squash else c_new), c_new
+
+    return step
+
+
+def test_lab04_lstm_mistakes_are_named(lab04, capsys):
+    assert checks.check_lstm_step(_lstm_in_order("ifco")).all_passed
+    for order in ["ifoc", "icfo"]:
+        result = checks.check_lstm_step(_lstm_in_order(order))
+        assert not any(t.passed for t in result.tests)
+        assert f"the gates are read in the order {', '.join(order)}" in capsys.readouterr().out
+    result = checks.check_lstm_step(_lstm_in_order("ifco", candidate=_sigmoid))
+    assert "the candidate g uses tanh, not sigmoid" in capsys.readouterr().out and not result.all_passed
+    result = checks.check_lstm_step(_lstm_in_order("ifco", forget=False))
+    assert [t.passed for t in result.tests] == [True, True, False, False]  # from zero states, f * 0 hides it
+    assert "the forget gate is missing" in capsys.readouterr().out
+    result = checks.check_lstm_step(_lstm_in_order("ifco", squash=False))
+    assert [t.passed for t in result.tests] == [False, True, False, True]  # c is right, h is not
+    assert "h = o * tanh(c), not o * c" in capsys.readouterr().out
+    lstm_step = lab04["lstm_step"]
+    result = checks.check_lstm_step(lambda *args: (*lstm_step(*args), None))
+    assert "expected 2 values returned together, got 3" in result.tests[0].message
+
+
+def test_lab04_clipping_mistakes_are_named(lab04, capsys):
+    def per_tensor(grads, max_norm):
+        norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+        return [g * min(1.0, max_norm / np.linalg.norm(g)) for g in grads], norm
+
+    def always_scales(grads, max_norm):
+        norm = float(np.sqrt(sum(np.sum(g**2) for g in grads)))
+        return [g * max_norm / norm for g in grads], norm
+
+    def no_sqrt(grads, max_norm):
+        squares = float(sum(np.sum(g**2) for g in grads))
+        return [g * min(1.0, max_norm / squares) for g in grads], squares
+
+    result = checks.check_clip_by_global_norm(per_tensor)
+    assert [t.passed for t in result.tests] == [True, False, True, True]
+    assert "each array was clipped on its own (Keras's clipnorm)" in capsys.readouterr().out
+    result = checks.check_clip_by_global_norm(always_scales)
+    assert [t.passed for t in result.tests] == [True, True, True, False]
+    assert "clipping only shrinks" in capsys.readouterr().out
+    result = checks.check_clip_by_global_norm(no_sqrt)
+    assert not any(t.passed for t in result.tests[:2])
+    assert "the square root is missing" in capsys.readouterr().out
+    result = checks.check_clip_by_global_norm(lambda grads, max_norm: lab04["clip_by_global_norm"](grads, max_norm)[0])
+    assert "expected 2 values returned together, got 3" in result.tests[0].message
+
+
+def test_lab04_lstm_checks_enforce_the_budget_and_the_floor(lab04, capsys):
+    import keras
+
+    big = keras.Sequential([keras.Input((None, 4)), keras.layers.LSTM(128), keras.layers.Dense(4)])
+    result = checks.check_build_lstm(lambda: big)
+    assert [t.passed for t in result.tests] == [True, False, False, True]  # over budget, not compiled
+    dense = keras.Sequential([keras.Input((None, 4)), keras.layers.GlobalAveragePooling1D(), keras.layers.Dense(4)])
+    dense.compile(loss="sparse_categorical_crossentropy")
+    assert not checks.check_build_lstm(lambda: dense).tests[0].passed  # no LSTM layer
+    untrained = lab04["build_lstm"]()
+    result = checks.check_lstm_accuracy(untrained)
+    assert result.tests[0].passed and not result.tests[-1].passed
+    assert "is at least 0.6" in result.tests[-1].name  # the smoke floor
+    assert checks.check_lstm_accuracy(lab04["model"]).all_passed
+    assert checks.check_lstm_accuracy(None).not_implemented
+    for check in [checks.check_rnn_forward, checks.check_rnn_backward, checks.check_lstm_step, checks.check_clip_by_global_norm]:
+        assert "returned None: did you forget `return`?" in check(_none).tests[0].message, check.__name__
+
+
 def test_run_lab_names_what_the_notebook_does_not_define(capsys):
     results = checks.run_lab("lab01", {"sigmoid": stub}, strict=False)
     assert results[0].not_implemented
@@ -413,3 +538,10 @@ def test_recording_is_an_argument_not_a_side_effect_of_printing(monkeypatch):
     checks.run_lab("lab03", {}, strict=False, echo=False, record=True)
     names = checks.check_names("lab03")
     assert [(args[1:], kwargs) for args, kwargs in recorded[1:]] == [((name, False, names), {}) for name in names]
+
+
+def test_fmt_renders_a_ragged_tuple_on_one_line_instead_of_crashing():
+    from helpers.checks.framework import fmt
+
+    text = fmt((np.zeros(3), np.zeros((2, 2))))
+    assert "\n" not in text and text.startswith("(array(")

@@ -111,10 +111,13 @@ class Failed(Exception):
 
 
 def fmt(value) -> str:
-    """A short, one-line rendering of a number or an array."""
-    array = np.asarray(value)
+    """A short, one-line rendering of a number or an array (or of anything else, by its repr)."""
+    try:
+        array = np.asarray(value)
+    except ValueError:  # a ragged tuple, e.g. arrays of different shapes handed back together
+        array = np.empty(0, dtype=object)
     if array.dtype == object:
-        text = repr(value)
+        text = " ".join(repr(value).split())
         return text if len(text) < 80 else text[:77] + "..."
     if array.ndim == 0:
         return f"{array.item():.6g}" if array.dtype.kind in "fc" else str(array.item())

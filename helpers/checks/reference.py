@@ -105,3 +105,47 @@ def keras_pool(X, pool_size, kind="max"):
 
     Layer = keras.layers.MaxPooling2D if kind == "max" else keras.layers.AveragePooling2D
     return np.asarray(Layer(pool_size, dtype="float64")(X))
+
+
+def _simple_rnn(W_xh, W_hh, b_h):
+    settings.import_tensorflow()
+    import keras
+
+    layer = keras.layers.SimpleRNN(W_hh.shape[0], return_sequences=True, dtype="float64")
+    layer.build((None, None, W_xh.shape[0]))
+    layer.set_weights([W_xh, W_hh, b_h])  # kernel, recurrent_kernel, bias
+    return layer
+
+
+def keras_simple_rnn(X, W_xh, W_hh, b_h):
+    """Every hidden state (batch, time, units) that keras.layers.SimpleRNN(return_sequences=True) with these weights computes for X."""
+    return np.asarray(_simple_rnn(W_xh, W_hh, b_h)(X))
+
+
+def tape_simple_rnn(X, W_xh, W_hh, b_h, dH):
+    """dL/dW_xh, dL/dW_hh, dL/db_h of L = sum(dH * H), H from keras.layers.SimpleRNN, by tf.GradientTape (a dict by name)."""
+    tf = settings.import_tensorflow()
+    layer = _simple_rnn(W_xh, W_hh, b_h)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_sum(tf.constant(dH) * layer(tf.constant(X)))
+    grads = tape.gradient(loss, [layer.cell.kernel, layer.cell.recurrent_kernel, layer.cell.bias])
+    return {name: np.asarray(g) for name, g in zip(["W_xh", "W_hh", "b_h"], grads)}
+
+
+def keras_lstm_step(x, h, c, W_x, W_h, b):
+    """The new (h, c) that keras.layers.LSTMCell with kernel W_x, recurrent_kernel W_h and bias b computes from x, h and c."""
+    settings.import_tensorflow()
+    import keras
+
+    cell = keras.layers.LSTMCell(W_h.shape[0], dtype="float64")
+    cell.build((None, W_x.shape[0]))
+    cell.set_weights([W_x, W_h, b])  # columns i | f | c | o, `units` each
+    _, (h_new, c_new) = cell(x, [h, c])
+    return np.asarray(h_new), np.asarray(c_new)
+
+
+def tf_clip_by_global_norm(grads, max_norm):
+    """What tf.clip_by_global_norm returns for a list of arrays: the clipped arrays and the global norm before clipping."""
+    tf = settings.import_tensorflow()
+    clipped, norm = tf.clip_by_global_norm([tf.constant(g, dtype=tf.float64) for g in grads], max_norm)
+    return [np.asarray(g) for g in clipped], float(norm)
