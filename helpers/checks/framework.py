@@ -390,3 +390,22 @@ def run_lab(lab: str, namespace, *, strict: bool | None = None, echo: bool = Tru
         failed = [r.summary() for r in results if not r.all_passed]
         raise AssertionError(f"{len(failed)} checks failed: " + "; ".join(failed))
     return results
+
+
+def has_layer(config, class_name: str) -> bool:
+    """Whether a Keras model's get_config() holds a layer of class_name, at any depth (labs 03 and 04)."""
+    if isinstance(config, dict):
+        return config.get("class_name") == class_name or any(has_layer(v, class_name) for v in config.values())
+    if isinstance(config, (list, tuple)):
+        return any(has_layer(v, class_name) for v in config)
+    return False
+
+
+def record_params(t: Tester, model, what: str, max_params: int, hint: str) -> int | None:
+    """Record a model's parameter count against max_params (hint says how to shrink it); None when it cannot be counted."""
+    count = t.get(f"{what} can count its parameters (model.count_params())", lambda: model.count_params())
+    if not isinstance(count, (int, np.integer)):
+        t.record(f"{what}.count_params() is a number", False, f"got {fmt(count)}")
+        return None
+    t.record(f"{what} has {int(count):,} parameters, at most {max_params:,}", count <= max_params, hint)
+    return int(count)

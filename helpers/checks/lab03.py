@@ -9,10 +9,11 @@ import numpy as np
 
 from helpers import settings
 from helpers.checks import reference
-from helpers.checks.framework import Tester, check, describe, fmt, lab_id, value_given
+from helpers.checks.framework import Tester, check, describe, has_layer, lab_id, record_params, value_given
 
 LAB = lab_id("lab03")
 LAB03_ACCURACY_FLOOR = {"smoke": 0.8, "cpu": 0.9}  # test accuracy exercise 3.5 asks for, by profile
+LAB03_PARAMS_HINT = "too big to train on a CPU in minutes: use fewer filters, pool earlier, or a smaller Dense layer"  # how to get under the budget
 LAB03_MAX_PARAMS = 100_000  # the CNN's parameter budget: it must train in minutes on a laptop's CPU
 LAB03_MAX_TEST = 2000  # the checks measure accuracy on the first 2,000 test digits at most
 
@@ -168,28 +169,6 @@ def check_max_pool2d(t: Tester, max_pool2d) -> None:
         )
 
 
-def _has_conv2d(config) -> bool:
-    if isinstance(config, dict):
-        return config.get("class_name") == "Conv2D" or any(_has_conv2d(v) for v in config.values())
-    if isinstance(config, (list, tuple)):
-        return any(_has_conv2d(v) for v in config)
-    return False
-
-
-def _model_params(t: Tester, model, what: str) -> int | None:
-    """Its number of parameters, recorded against LAB03_MAX_PARAMS; None when it cannot be counted."""
-    count = t.get(f"{what} can count its parameters (model.count_params())", lambda: model.count_params())
-    if not isinstance(count, (int, np.integer)):
-        t.record(f"{what}.count_params() is a number", False, f"got {fmt(count)}")
-        return None
-    t.record(
-        f"{what} has {int(count):,} parameters, at most {LAB03_MAX_PARAMS:,}",
-        count <= LAB03_MAX_PARAMS,
-        "too big to train on a CPU in minutes: use fewer filters, pool earlier, or a smaller Dense layer",
-    )
-    return int(count)
-
-
 @check(LAB, "exercise 3.4", "build_cnn", needs=("build_cnn",))
 def check_build_cnn(t: Tester, build_cnn) -> None:
     """Check build_cnn(): a compiled Keras model with a Conv2D layer mapping (n, 28, 28, 1) images to 10 scores."""
@@ -197,10 +176,10 @@ def check_build_cnn(t: Tester, build_cnn) -> None:
     config = t.get("the model describes its layers (model.get_config())", lambda: model.get_config())
     t.record(
         "the model has at least one Conv2D layer",
-        _has_conv2d(config),
+        has_layer(config, "Conv2D"),
         "build it from keras.layers: Conv2D, MaxPooling2D, Flatten, Dense",
     )
-    _model_params(t, model, "the model")
+    record_params(t, model, "the model", LAB03_MAX_PARAMS, LAB03_PARAMS_HINT)
     compiled = t.get("the model says whether it is compiled", lambda: model.compiled)
     t.record("the model is compiled (model.compile(optimizer=..., loss=..., metrics=...))", compiled is True, "call model.compile before returning it")
     X = np.zeros((2, 28, 28, 1), dtype=np.float32)
@@ -216,7 +195,7 @@ def check_build_cnn(t: Tester, build_cnn) -> None:
 def check_cnn_accuracy(t: Tester, model) -> None:
     """Check that the trained model stays within the parameter budget and passes the accuracy floor on the test split."""
     value_given(model, "train the CNN first: model is still None")
-    if _model_params(t, model, "the trained model") is None:
+    if record_params(t, model, "the trained model", LAB03_MAX_PARAMS, LAB03_PARAMS_HINT) is None:
         return
     _, _, X_test, y_test = lab03_data()
     scores = t.get(f"model.predict on the {len(X_test)} test digits", lambda: model.predict(X_test, verbose=0))

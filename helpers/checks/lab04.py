@@ -7,13 +7,14 @@ import numpy as np
 
 from helpers import settings
 from helpers.checks import reference
-from helpers.checks.framework import Failed, Tester, check, describe, fmt, lab_id, value_given
+from helpers.checks.framework import Failed, Tester, check, describe, has_layer, lab_id, record_params, value_given
 
 LAB = lab_id("lab04")
 LAB04_NUM_SYMBOLS = 4  # the memory task's alphabet: chance accuracy is 1 / 4
 LAB04_DELAY = 10  # steps between the symbol to remember and the end of the sequence
 LAB04_NUM_TEST = 1000  # generated test sequences the accuracy check measures on
 LAB04_ACCURACY_FLOOR = {"smoke": 0.6, "cpu": 0.9}  # test accuracy exercise 4.6 asks for, by profile
+LAB04_PARAMS_HINT = "too big for a CPU in minutes: one LSTM layer of 32 units is plenty"  # how to get under the budget
 LAB04_MAX_PARAMS = 20_000  # the LSTM classifier's parameter budget
 
 __all__ = [
@@ -297,35 +298,13 @@ def check_clip_by_global_norm(t: Tester, clip_by_global_norm) -> None:
 # --- exercises 4.5 and 4.6: an LSTM classifier on the memory task -----------------------------
 
 
-def _has_lstm(config) -> bool:
-    if isinstance(config, dict):
-        return config.get("class_name") == "LSTM" or any(_has_lstm(v) for v in config.values())
-    if isinstance(config, (list, tuple)):
-        return any(_has_lstm(v) for v in config)
-    return False
-
-
-def _model_params(t: Tester, model, what: str) -> int | None:
-    """Its number of parameters, recorded against LAB04_MAX_PARAMS; None when it cannot be counted."""
-    count = t.get(f"{what} can count its parameters (model.count_params())", lambda: model.count_params())
-    if not isinstance(count, (int, np.integer)):
-        t.record(f"{what}.count_params() is a number", False, f"got {fmt(count)}")
-        return None
-    t.record(
-        f"{what} has {int(count):,} parameters, at most {LAB04_MAX_PARAMS:,}",
-        count <= LAB04_MAX_PARAMS,
-        "too big for a CPU in minutes: one LSTM layer of 32 units is plenty",
-    )
-    return int(count)
-
-
 @check(LAB, "exercise 4.5", "build_lstm", needs=("build_lstm",))
 def check_build_lstm(t: Tester, build_lstm) -> None:
     """Check build_lstm(): a compiled Keras model with an LSTM layer mapping (n, time, 4) one-hot sequences to 4 scores."""
     model = t.get("build_lstm() returns a model", lambda: build_lstm())
     config = t.get("the model describes its layers (model.get_config())", lambda: model.get_config())
-    t.record("the model has an LSTM layer", _has_lstm(config), "build it from keras.layers: LSTM, then Dense")
-    _model_params(t, model, "the model")
+    t.record("the model has an LSTM layer", has_layer(config, "LSTM"), "build it from keras.layers: LSTM, then Dense")
+    record_params(t, model, "the model", LAB04_MAX_PARAMS, LAB04_PARAMS_HINT)
     compiled = t.get("the model says whether it is compiled", lambda: model.compiled)
     t.record("the model is compiled (model.compile(optimizer=..., loss=..., metrics=...))", compiled is True, "call model.compile before returning it")
     X, _ = lab04_memory_task(2, LAB04_DELAY, seed=3)
@@ -341,7 +320,7 @@ def check_build_lstm(t: Tester, build_lstm) -> None:
 def check_lstm_accuracy(t: Tester, model) -> None:
     """Check that the trained model stays within the parameter budget and passes the accuracy floor on the test sequences."""
     value_given(model, "train the LSTM first: model is still None")
-    if _model_params(t, model, "the trained model") is None:
+    if record_params(t, model, "the trained model", LAB04_MAX_PARAMS, LAB04_PARAMS_HINT) is None:
         return
     _, _, X_test, y_test = lab04_data(num_train=0)
     scores = np.asarray(t.get(f"model.predict on the {len(X_test)} test sequences", lambda: model.predict(X_test, verbose=0)))
