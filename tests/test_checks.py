@@ -71,6 +71,11 @@ def lab04():
     return ns
 
 
+@pytest.fixture(scope="module")
+def lab05():
+    return solution("lab05_attention_and_transformer_block")
+
+
 @pytest.mark.parametrize("lab", list(course.LABS))
 def test_the_solution_passes_every_check_in_strict_mode(lab, request, capsys):
     namespace = request.getfixturevalue(lab[:5])
@@ -400,6 +405,128 @@ def test_lab04_lstm_checks_enforce_the_budget_and_the_floor(lab04, capsys):
     assert checks.check_lstm_accuracy(None).not_implemented
     for check in [checks.check_rnn_forward, checks.check_rnn_backward, checks.check_lstm_step, checks.check_clip_by_global_norm]:
         assert "returned None: did you forget `return`?" in check(_none).tests[0].message, check.__name__
+
+
+def _attention_by_hand(axis=-1, scale=True, mask_after=False, stable=True):
+    """Scaled dot-product attention written out again, with one of the usual mistakes switched on."""
+
+    def attention(Q, K, V, mask=None):
+        scores = Q @ np.swapaxes(K, -1, -2) / (np.sqrt(Q.shape[-1]) if scale else 1.0)
+        if mask is not None and not mask_after:
+            scores = np.where(mask, scores, -np.inf)
+        with np.errstate(over="ignore", invalid="ignore"):
+            e = np.exp(scores - scores.max(axis=axis, keepdims=True) if stable else scores)
+            weights = e / e.sum(axis=axis, keepdims=True)
+        if mask is not None and mask_after:
+            weights = weights * mask
+        return weights @ V, weights
+
+    return attention
+
+
+def test_lab05_attention_mistakes_are_named(lab05, capsys):
+    assert checks.check_scaled_dot_product_attention(_attention_by_hand()).all_passed
+    cases = [
+        ({"axis": -2}, "the softmax ran over the wrong axis"),
+        ({"scale": False}, "the 1/sqrt(d_k) is missing"),
+        ({"mask_after": True}, "the mask was applied after the softmax"),
+        ({"stable": False}, "subtract each row's maximum before np.exp"),
+    ]
+    for options, hint in cases:
+        result = checks.check_scaled_dot_product_attention(_attention_by_hand(**options))
+        assert not result.all_passed and hint in capsys.readouterr().out, options
+    result = checks.check_scaled_dot_product_attention(_attention_by_hand(mask_after=True))
+    assert [t.passed for t in result.tests] == [True, True, False, False, True, True]  # only a mask that changes a row shows it
+    for kind, hint in checks.lab05._ATTENTION_MISTAKES.items():
+        result = checks.check_scaled_dot_product_attention(lambda Q, K, V, mask=None, kind=kind: checks.lab05._attention(Q, K, V, mask, kind))
+        assert not result.all_passed and hint in capsys.readouterr().out, kind
+    attention = lab05["scaled_dot_product_attention"]
+    result = checks.check_scaled_dot_product_attention(lambda Q, K, V, mask=None: attention(Q, K, V, mask)[0])
+    assert "expected 2 values returned together, got 1" in result.tests[0].message
+    result = checks.check_scaled_dot_product_attention(lambda Q, K, V, mask=None: attention(Q, K, V, mask)[::-1])
+    assert "wrong shape" in result.tests[0].message
+
+
+def test_lab05_causal_mask_mistakes_and_the_future_test(lab05, capsys):
+    attention = lab05["scaled_dot_product_attention"]
+    for mask, hint in [
+        (lambda n: np.tril(np.ones((n, n), dtype=bool), -1), "the diagonal is False"),
+        (lambda n: np.triu(np.ones((n, n), dtype=bool)), "True above the diagonal lets position i read the future"),
+    ]:
+        result = checks.check_causal_mask(mask, attention)
+        assert not result.all_passed and hint in capsys.readouterr().out
+    # a right mask with attention that masks after the softmax: later tokens still move earlier outputs
+    result = checks.check_causal_mask(lab05["causal_mask"], _attention_by_hand(mask_after=True))
+    assert [t.passed for t in result.tests] == [True, True, True, True, False, True]
+    assert "positions 0-3 moved by up to" in result.tests[-2].message
+    # no mask at all: the weights above the diagonal are not 0
+    result = checks.check_causal_mask(lab05["causal_mask"], lambda Q, K, V, mask=None: attention(Q, K, V))
+    assert not result.tests[3].passed and "exp(-inf) is exactly 0" in result.tests[3].message
+
+
+def _mha_with(lab05, mistake):
+    """The lab's reference multi-head attention with one of lab05._MHA_MISTAKES, called as the learner's is."""
+
+    def mha(X_q, X_kv, W_q, W_k, W_v, W_o, num_heads, mask=None, b_q=0.0, b_k=0.0, b_v=0.0, b_o=0.0):
+        p = {"W_q": W_q, "W_k": W_k, "W_v": W_v, "W_o": W_o, "b_q": b_q, "b_k": b_k, "b_v": b_v, "b_o": b_o}
+        return checks.lab05._mha(X_q, X_kv, p, num_heads, mask, mistake)
+
+    return mha
+
+
+def test_lab05_multi_head_attention_mistakes_are_named(lab05, capsys):
+    assert checks.check_multi_head_attention(_mha_with(lab05, None)).all_passed
+    for mistake, hint in checks.lab05._MHA_MISTAKES.items():
+        result = checks.check_multi_head_attention(_mha_with(lab05, mistake))
+        assert not result.all_passed and hint in capsys.readouterr().out, mistake
+    mha = lab05["multi_head_attention"]
+    result = checks.check_multi_head_attention(lambda *args, **kwargs: (mha(*args, **kwargs)[0], mha(*args, **kwargs)[1].mean(axis=-3)))
+    assert "one matrix of weights per head" in result.tests[0].message
+
+
+def test_lab05_sinusoid_mistakes_are_named(lab05, capsys):
+    for mistake, hint in checks.lab05._SINUSOID_MISTAKES.items():
+        result = checks.check_sinusoidal_positions(lambda n, d, mistake=mistake: checks.lab05._sinusoids(n, d, mistake))
+        assert not any(t.passed for t in result.tests) and hint in capsys.readouterr().out, mistake
+
+
+def test_lab05_block_mistakes_are_named(lab05, capsys):
+    layer_norm, gelu, mha = lab05["layer_norm"], lab05["gelu"], lab05["multi_head_attention"]
+
+    def post_norm(X, p, num_heads, mask=None):
+        attention = {k: p[k] for k in ("b_q", "b_k", "b_v", "b_o")}
+        X = layer_norm(X + mha(X, X, p["W_q"], p["W_k"], p["W_v"], p["W_o"], num_heads, mask=mask, **attention)[0], p["gamma_1"], p["beta_1"])
+        return layer_norm(X + gelu(X @ p["W_1"] + p["b_1"]) @ p["W_2"] + p["b_2"], p["gamma_2"], p["beta_2"])
+
+    result = checks.check_transformer_block_forward(post_norm)
+    assert not any(t.passed for t in result.tests)
+    assert "that is a post-norm block, LN(x + MHA(x))" in capsys.readouterr().out
+    for mistake, hint in checks.lab05._BLOCK_MISTAKES.items():
+        result = checks.check_transformer_block_forward(lambda X, p, h, mask=None, mistake=mistake: checks.lab05._block(X, p, h, mask, mistake))
+        assert not result.all_passed and hint in capsys.readouterr().out, mistake
+    block = lab05["transformer_block_forward"]
+    result = checks.check_transformer_block_forward(lambda X, p, h, mask=None: block(X, p, h))  # the mask ignored
+    assert [t.passed for t in result.tests] == [True, False]
+
+
+def test_lab05_gradient_mistakes_are_named(lab05, capsys):
+    for mistake, hint in checks.lab05._GRADIENT_MISTAKES.items():
+        result = checks.check_query_gradient(lambda Q, K, V, d, mask=None, mistake=mistake: checks.lab05._query_gradient(Q, K, V, d, mask, mistake))
+        assert not any(t.passed for t in result.tests) and hint in capsys.readouterr().out, mistake
+    gradient = lab05["query_gradient"]
+    result = checks.check_query_gradient(lambda Q, K, V, d, mask=None: gradient(Q, K, V, d, mask) @ np.swapaxes(K, -1, -2))
+    assert "wrong shape: expected (2, 3, 4), got shape (2, 3, 5) (that is dL/dscores" in result.tests[0].message
+    for check in [checks.check_scaled_dot_product_attention, checks.check_multi_head_attention, checks.check_sinusoidal_positions,
+                  checks.check_transformer_block_forward, checks.check_query_gradient]:
+        assert "returned None: did you forget `return`?" in check(_none).tests[0].message, check.__name__
+
+
+def test_lab05_block_params_are_seeded_and_refuse_a_bad_width():
+    a, b = checks.lab05_block_params(8, seed=3), checks.lab05_block_params(8, seed=3)
+    assert list(a) == list(checks.lab05._BLOCK_KEYS) and all(np.array_equal(a[k], b[k]) for k in a)
+    assert a["W_1"].shape == (8, 32) and a["W_2"].shape == (32, 8) and a["gamma_2"].shape == (8,)
+    with pytest.raises(ValueError, match="d_model must be a positive whole number"):
+        checks.lab05_block_params(0)
 
 
 def test_run_lab_names_what_the_notebook_does_not_define(capsys):

@@ -24,6 +24,7 @@ from helpers.files import write_atomic
 ROOT = Path(__file__).resolve().parents[1]
 LAB01 = "lab01_neuron_and_gradient_descent"
 LAB02 = "lab02_backprop_from_scratch"
+LAB05 = "lab05_attention_and_transformer_block"
 
 pytestmark = pytest.mark.grader
 
@@ -269,6 +270,38 @@ def test_lab02_is_graded_through_its_classes(tmp_path):
     assert uphill["check_train_step"] == "0" and uphill["check_mlp_accuracy"] == "0"
     feedback = (tmp_path / "out" / uphill["feedback"]).read_text(encoding="utf-8")
     assert "layer 1's W after one step" in feedback and "subtract lr * gradient" in feedback
+
+
+def test_lab05_is_graded_and_names_a_post_norm_block_and_a_softmax_over_the_wrong_axis(tmp_path):
+    folder = tmp_path / "lab05"
+    folder.mkdir()
+    solution = notebook(LAB05)
+    post_norm = solution
+    for old, new in [
+        ('h = layer_norm(X, p["gamma_1"], p["beta_1"])', "h = X"),
+        ("X = X + attended", 'X = layer_norm(X + attended, p["gamma_1"], p["beta_1"])'),
+        ('h = layer_norm(X, p["gamma_2"], p["beta_2"])', "h = X"),
+        ('return X + gelu(h @ p["W_1"] + p["b_1"]) @ p["W_2"] + p["b_2"]',
+         'return layer_norm(X + gelu(h @ p["W_1"] + p["b_1"]) @ p["W_2"] + p["b_2"], p["gamma_2"], p["beta_2"])'),
+    ]:
+        assert any(old in cell.source for cell in post_norm.cells), old
+        post_norm = replaced(post_norm, old, new)
+    nbformat.write(solution, folder / "correct.ipynb")
+    nbformat.write(post_norm, folder / "post-norm.ipynb")
+    wrong_axis = replaced(replaced(solution, "np.max(scores, axis=-1", "np.max(scores, axis=-2"), "np.sum(exponentials, axis=-1", "np.sum(exponentials, axis=-2")
+    nbformat.write(wrong_axis, folder / "wrong axis.ipynb")
+    result = grade_cli("lab05", folder, "--out", tmp_path / "out", "--timeout", 120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    names = checks.check_names(LAB05)
+    assert rows["correct.ipynb"]["status"] == "ok" and rows["correct.ipynb"]["total"] == str(len(names)) == "6"
+    row = rows["post-norm.ipynb"]
+    assert [name for name in names if row[name] == "0"] == ["check_transformer_block_forward"], row
+    assert "that is a post-norm block" in (tmp_path / "out" / row["feedback"]).read_text(encoding="utf-8")
+    row = rows["wrong axis.ipynb"]
+    assert row["check_scaled_dot_product_attention"] == "0" and row["check_sinusoidal_positions"] == "1", row
+    assert "the softmax ran over the wrong axis" in (tmp_path / "out" / row["feedback"]).read_text(encoding="utf-8")
 
 
 def test_an_interrupted_write_leaves_the_old_file(tmp_path):

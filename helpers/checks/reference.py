@@ -149,3 +149,71 @@ def tf_clip_by_global_norm(grads, max_norm):
     tf = settings.import_tensorflow()
     clipped, norm = tf.clip_by_global_norm([tf.constant(g, dtype=tf.float64) for g in grads], max_norm)
     return [np.asarray(g) for g in clipped], float(norm)
+
+
+def _multi_head_attention_layer(params, num_heads):
+    """keras.layers.MultiHeadAttention (float64) holding lab 05's flat weights W_q (d_model, heads * d_k), ..., W_o, b_o."""
+    settings.import_tensorflow()
+    import keras
+
+    d_model, width = params["W_q"].shape
+    key_dim = width // num_heads
+    layer = keras.layers.MultiHeadAttention(num_heads, key_dim, dtype="float64")
+    layer.build((None, None, d_model), (None, None, d_model))
+    per_head = lambda W: W.reshape(d_model, num_heads, key_dim)  # noqa: E731 - Keras keeps one slice per head
+    layer.set_weights([
+        per_head(params["W_q"]), params["b_q"].reshape(num_heads, key_dim),
+        per_head(params["W_k"]), params["b_k"].reshape(num_heads, key_dim),
+        per_head(params["W_v"]), params["b_v"].reshape(num_heads, key_dim),
+        params["W_o"].reshape(num_heads, key_dim, d_model), params["b_o"],
+    ])
+    return layer
+
+
+def keras_multi_head_attention(X_q, X_kv, params, num_heads, mask=None):
+    """Outputs (batch, T_q, d_model) and scores (batch, heads, T_q, T_k) of keras.layers.MultiHeadAttention with these weights.
+
+    mask (T_q, T_k), True where a query may attend, is Keras's attention_mask for every sequence of the batch.
+    """
+    layer = _multi_head_attention_layer(params, num_heads)
+    options = {} if mask is None else {"attention_mask": np.broadcast_to(mask, (X_q.shape[0], *np.shape(mask)[-2:]))}
+    out, scores = layer(X_q, X_kv, return_attention_scores=True, **options)
+    return np.asarray(out), np.asarray(scores)
+
+
+def keras_transformer_block(X, params, num_heads, causal=False):
+    """A pre-norm block built from Keras layers (float64), as notebook 20's transformer_block, holding lab 05's weights.
+
+    x + MultiHeadAttention(LayerNormalization(x)), then x + Dense(Dense(LayerNormalization(x), gelu)).
+    """
+    settings.import_tensorflow()
+    import keras
+    from keras import layers
+
+    d_model = X.shape[-1]
+    x = keras.Input((X.shape[1], d_model), dtype="float64")
+    norm1, norm2 = (layers.LayerNormalization(epsilon=1e-6, dtype="float64") for _ in range(2))
+    attention = _multi_head_attention_layer(params, num_heads)
+    mlp1 = layers.Dense(params["W_1"].shape[1], activation="gelu", dtype="float64")
+    mlp2 = layers.Dense(d_model, dtype="float64")
+    h = norm1(x)
+    h = layers.Add(dtype="float64")([x, attention(h, h, use_causal_mask=causal)])
+    g = mlp2(mlp1(norm2(h)))
+    model = keras.Model(x, layers.Add(dtype="float64")([h, g]))
+    norm1.set_weights([params["gamma_1"], params["beta_1"]])
+    norm2.set_weights([params["gamma_2"], params["beta_2"]])
+    mlp1.set_weights([params["W_1"], params["b_1"]])
+    mlp2.set_weights([params["W_2"], params["b_2"]])
+    return np.asarray(model(X))
+
+
+def tape_attention_queries(Q, K, V, d_out, mask=None):
+    """dL/dQ of L = sum(d_out * softmax(Q K^T / sqrt(d_k) [masked]) V), from tf.GradientTape."""
+    tf = settings.import_tensorflow()
+    Qv = tf.Variable(Q, dtype=tf.float64)
+    with tf.GradientTape() as tape:
+        scores = tf.matmul(Qv, tf.constant(K), transpose_b=True) / np.sqrt(Q.shape[-1])
+        if mask is not None:
+            scores = tf.where(tf.constant(np.broadcast_to(mask, scores.shape)), scores, tf.constant(-np.inf, tf.float64))
+        loss = tf.reduce_sum(tf.constant(d_out) * tf.matmul(tf.nn.softmax(scores, axis=-1), tf.constant(V)))
+    return tape.gradient(loss, Qv).numpy()
