@@ -1,4 +1,4 @@
-"""helpers.standins.reading_passages: 22's course-generated reading set for extractive question answering."""
+"""helpers.standins.reading_passages: 21's course-generated reading set for extractive question answering."""
 
 import pytest
 

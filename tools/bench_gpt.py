@@ -1,4 +1,4 @@
-"""Race 21's small GPT against nanoGPT's CPU recipe on real tiny-shakespeare, on this machine.
+"""Race 20's small GPT against nanoGPT's CPU recipe on real tiny-shakespeare, on this machine.
 
     python tools/bench_gpt.py --nanogpt DIR --torch-python PY --runs 3
 
@@ -10,7 +10,7 @@ tinyshakespeare/input.txt (make mirror copies ../shared/data's) or be online.
 
 nanoGPT runs its README's CPU recipe unchanged (4 layers, 4 heads, width 128, context 64, batch 12,
 2,000 iterations, learning rate 1e-3 decayed to 1e-4, no dropout, eval_iters 20), in its own
-process. Ours is 21's model and optimiser at 21's cpu settings, trained in chunks of EVAL_EVERY
+process. Ours is 20's model and optimiser at 20's cpu settings, trained in chunks of EVAL_EVERY
 steps; after each chunk the validation loss is measured on a fixed set of VAL_WINDOWS windows from
 the last 10 % of the text (nanoGPT's split too) and the clock is paused while it is. Both clocks
 start when the first training step is issued: imports and data preparation are not counted; our
@@ -46,7 +46,7 @@ import keras  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
 TARGET = 1.88  # nats per character: nanoGPT's README figure for its CPU recipe
-# 21's cpu profile (tests/test_bench_gpt.py keeps these equal to the notebook's)
+# 20's cpu profile (tests/test_bench_gpt.py keeps these equal to the notebook's)
 CONTEXT = 64
 WIDTH = 128
 NUM_HEADS = 4
@@ -64,7 +64,7 @@ NANOGPT_RECIPE = ["config/train_shakespeare_char.py", "--device=cpu", "--compile
 vocab_size = 65
 
 
-# --- copied from 21 (keep in sync; a test checks) -------------------------------------------
+# --- copied from 20 (keep in sync; a test checks) -------------------------------------------
 class TokenAndPositionEmbedding(layers.Layer):
     # Each token's learnt vector plus its position's learnt vector.
     def __init__(self, vocab_size, context, width, **kwargs):
@@ -78,7 +78,7 @@ class TokenAndPositionEmbedding(layers.Layer):
 
 
 def transformer_block(x, name):
-    # 20's block with a causal mask, without returning the attention weights. Pre-norm: x + causal self-attention(LN(x)), then x + MLP(LN(x)).
+    # 19's block with a causal mask, without returning the attention weights. Pre-norm: x + causal self-attention(LN(x)), then x + MLP(LN(x)).
     h = layers.LayerNormalization(epsilon=1e-5, name=f"{name}_norm1")(x)
     h = layers.MultiHeadAttention(NUM_HEADS, WIDTH // NUM_HEADS, name=f"{name}_attention")(h, h, use_causal_mask=True)
     x = layers.Add(name=f"{name}_residual1")([x, h])
@@ -104,7 +104,7 @@ def build_gpt(seed=0):
 
 
 def split_tokens():
-    """21's encoding and split: characters sorted to ids, the first 90 % to train on, the last 10 % to validate on."""
+    """20's encoding and split: characters sorted to ids, the first 90 % to train on, the last 10 % to validate on."""
     text = data.load_text("tinyshakespeare", allow_standin=False).text
     chars = sorted(set(text))
     if len(chars) != vocab_size:
@@ -144,7 +144,7 @@ class PausedClock(keras.callbacks.Callback):
 
 
 def run_ours(train_tokens, val_tokens, seed):
-    """Train 21's GPT; return the validation curve [(step, seconds, loss, cpu seconds)], the clocks paused while evaluating."""
+    """Train 20's GPT; return the validation curve [(step, seconds, loss, cpu seconds)], the clocks paused while evaluating."""
     rng = np.random.default_rng(seed)
     X_train, y_train = windows(train_tokens, NUM_STEPS * BATCH_SIZE, rng)
     X_val, y_val = windows(val_tokens, VAL_WINDOWS, np.random.default_rng(1234))
@@ -239,7 +239,7 @@ def main(argv=None):
     parser.add_argument("--torch-python", default=sys.executable, help="a Python that imports torch")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=("ours", "nanogpt"), help="train just one side (a trial; writes no table)")
-    parser.add_argument("--steps", type=int, default=NUM_STEPS, help="a trial of another step count (21's by default)")
+    parser.add_argument("--steps", type=int, default=NUM_STEPS, help="a trial of another step count (20's by default)")
     parser.add_argument("--batch", type=int, default=BATCH_SIZE, help="a trial of another batch size")
     parser.add_argument("--peak-lr", type=float, default=PEAK_LR, help="a trial of another peak learning rate")
     parser.add_argument("--no-jit", action="store_true", help="a trial without XLA")
@@ -254,7 +254,7 @@ def main(argv=None):
     trial = (args.steps, args.batch, args.peak_lr, not args.no_jit) != (NUM_STEPS, BATCH_SIZE, PEAK_LR, JIT_COMPILE)
     NUM_STEPS, BATCH_SIZE, PEAK_LR, JIT_COMPILE = args.steps, args.batch, args.peak_lr, not args.no_jit
     if trial and not args.only:
-        sys.exit("--steps, --batch, --peak-lr and --no-jit are for trials with --only: the table races 21's settings")
+        sys.exit("--steps, --batch, --peak-lr and --no-jit are for trials with --only: the table races 20's settings")
 
     train_tokens, val_tokens = split_tokens()
     if args.only:
