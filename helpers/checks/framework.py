@@ -259,6 +259,17 @@ class Tester:
         return self.compare(name, got, expected, **options)
 
 
+
+def get_parts(t: Tester, name: str, call, parts: int, hint: str):
+    """t.get(name, call) that also wants `parts` values returned together (a tuple or list), with a hint when they are not."""
+    value = t.get(name, call)
+    if isinstance(value, (tuple, list)) and len(value) == parts:
+        return value
+    count = len(value) if isinstance(value, (tuple, list)) else 1
+    t.record(name, False, f"expected {parts} values returned together, got {count}: {hint}")
+    raise Failed
+
+
 def value_given(value, what: str) -> None:
     """A value the notebook leaves None until the learner fills it in: 'not implemented yet' while it is None."""
     if value is None:

@@ -7,7 +7,7 @@ import numpy as np
 
 from helpers import settings
 from helpers.checks import reference
-from helpers.checks.framework import Failed, Tester, check, describe, has_layer, lab_id, record_params, value_given
+from helpers.checks.framework import Failed, Tester, check, describe, get_parts, has_layer, lab_id, record_params, value_given
 
 LAB = lab_id("lab04")
 LAB04_NUM_SYMBOLS = 4  # the memory task's alphabet: chance accuracy is 1 / 4
@@ -60,15 +60,6 @@ def prepare() -> None:
     reference.keras_lstm_step(z((1, 1)), z((1, 1)), z((1, 1)), z((1, 4)), z((1, 4)), z(4))
     reference.tf_clip_by_global_norm([np.ones(2)], 1.0)
 
-
-def _get_parts(t: Tester, name: str, call, parts: int, hint: str):
-    """t.get(name, call, parts=parts), with a message that also describes arrays of different shapes returned together."""
-    value = t.get(name, call)
-    if isinstance(value, (tuple, list)) and len(value) == parts:
-        return value
-    count = len(value) if isinstance(value, (tuple, list)) else 1
-    t.record(name, False, f"expected {parts} values returned together, got {count}: {hint}")
-    raise Failed
 
 
 # --- exercise 4.1: the forward pass of a simple RNN ---------------------------------------------
@@ -214,7 +205,7 @@ def check_lstm_step(t: Tester, lstm_step) -> None:
         name = f"{what}: lstm_step returns the new h and c"
         try:
             call = lambda h=h, c=c: lstm_step(x.copy(), h.copy(), c.copy(), W_x.copy(), W_h.copy(), b.copy())  # noqa: E731
-            got = _get_parts(t, name, call, 2, "return h_new, c_new (notebook 17's version also returned the forget gate)")
+            got = get_parts(t, name, call, 2, "return h_new, c_new (notebook 17's version also returned the forget gate)")
         except Failed:
             continue
         wrong = [
@@ -260,7 +251,7 @@ def check_clip_by_global_norm(t: Tester, clip_by_global_norm) -> None:
         name = f"{what} (max_norm={max_norm:g}): clip_by_global_norm returns the clipped list and the global norm"
         try:
             call = lambda max_norm=max_norm: clip_by_global_norm([g.copy() for g in grads], max_norm)  # noqa: E731
-            got = _get_parts(t, name, call, 2, "return the list of clipped arrays and the global norm, as tf.clip_by_global_norm does")
+            got = get_parts(t, name, call, 2, "return the list of clipped arrays and the global norm, as tf.clip_by_global_norm does")
         except Failed:
             continue
         got_clipped, got_norm = got

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from helpers.checks import reference
-from helpers.checks.framework import Failed, Tester, check, lab_id
+from helpers.checks.framework import Failed, Tester, check, get_parts, lab_id
 
 LAB = lab_id("lab05")
 LAB05_EPSILON = 1e-6  # LayerNormalization's epsilon in notebook 19's block and in this lab
@@ -53,15 +53,6 @@ def prepare() -> None:
     reference.keras_transformer_block(X, params, 2)
     reference.tape_attention_queries(np.zeros((2, 2)), np.zeros((2, 2)), np.zeros((2, 1)), np.zeros((2, 1)))
 
-
-def _get_parts(t: Tester, name: str, call, parts: int, hint: str):
-    """t.get(name, call) that also wants `parts` values returned together, with a hint when they are not."""
-    value = t.get(name, call)
-    if isinstance(value, (tuple, list)) and len(value) == parts:
-        return value
-    count = len(value) if isinstance(value, (tuple, list)) else 1
-    t.record(name, False, f"expected {parts} values returned together, got {count}: {hint}")
-    raise Failed
 
 
 # --- the NumPy written out here: the reference, and the usual mistakes -------------------------
@@ -242,7 +233,7 @@ def check_scaled_dot_product_attention(t: Tester, scaled_dot_product_attention) 
         name = f"{what}: scaled_dot_product_attention returns the outputs and the weights"
         try:
             call = lambda q=queries, m=case_mask: scaled_dot_product_attention(q.copy(), K.copy(), V.copy(), m)  # noqa: E731
-            got = _get_parts(t, name, call, 2, "return outputs, weights (notebook 19's order)")
+            got = get_parts(t, name, call, 2, "return outputs, weights (notebook 19's order)")
         except Failed:
             continue
         kinds = [k for k in _ATTENTION_MISTAKES if case_mask is not None or "mask" not in k]
@@ -287,8 +278,8 @@ def check_causal_mask(t: Tester, causal_mask, scaled_dot_product_attention) -> N
     X_changed = X.copy()
     X_changed[:, 4:] = rng.normal(size=(2, 2, 4))  # new tokens at positions 4 and 5
     name = "self-attention of 6 tokens with your causal_mask and your scaled_dot_product_attention"
-    before = _get_parts(t, name, lambda: scaled_dot_product_attention(X.copy(), X.copy(), X.copy(), mask), 2, "return outputs, weights")
-    after = _get_parts(t, name, lambda: scaled_dot_product_attention(X_changed.copy(), X_changed.copy(), X_changed.copy(), mask), 2,
+    before = get_parts(t, name, lambda: scaled_dot_product_attention(X.copy(), X.copy(), X.copy(), mask), 2, "return outputs, weights")
+    after = get_parts(t, name, lambda: scaled_dot_product_attention(X_changed.copy(), X_changed.copy(), X_changed.copy(), mask), 2,
                        "return outputs, weights")
     try:
         out_before, out_after, weights = (np.asarray(a, dtype=float) for a in (before[0], after[0], before[1]))
@@ -342,7 +333,7 @@ def check_multi_head_attention(t: Tester, multi_head_attention) -> None:
                 X_q.copy(), X_kv.copy(), w["W_q"], w["W_k"], w["W_v"], w["W_o"], num_heads, mask=mask,
                 b_q=w["b_q"], b_k=w["b_k"], b_v=w["b_v"], b_o=w["b_o"],
             )
-            got = _get_parts(t, name, call, 2, "return outputs, weights, as notebook 19's multi_head_attention does")
+            got = get_parts(t, name, call, 2, "return outputs, weights, as notebook 19's multi_head_attention does")
         except Failed:
             continue
         batch, T_q, T_k = X_q.shape[0], X_q.shape[1], X_kv.shape[1]
