@@ -24,6 +24,7 @@ class Notebook:
 PART_I = "Part I · From one neuron to deep networks"
 PART_II = "Part II · Vision"
 PART_III = "Part III · Sequences and language"
+PART_IV = "Part IV · Representation learning and generative models"
 
 # The concept notebooks in teaching order, by file name without .ipynb. Kept here rather than read
 # from the notebooks/ folder, which a pip-installed helpers (Colab) does not have. This table is the
@@ -49,9 +50,10 @@ NOTEBOOKS: dict[str, Notebook] = {
     "16_recurrent_networks": Notebook("Recurrent networks", PART_III, 50, "a simple RNN and backpropagation through time in NumPy against `SimpleRNN`; vanishing and exploding gradients over sequence length; gradient clipping"),
     "17_lstm_and_forecasting": Notebook("LSTMs, GRUs and time-series forecasting", PART_III, 60, "the LSTM and GRU gates written out against Keras; windows without look-ahead; forecasting a real series against naive and seasonal-naive baselines; multi-step forecasts; anomalies"),
     "18_text_classification": Notebook("Text classification", PART_III, 55, "tokens and `TextVectorization`; embeddings; a bag of embeddings against a 1D CNN and a bidirectional LSTM on real emails (spam or not); what the embedding space learnt"),
-    "19_attention_and_transformers": Notebook("Attention and transformers from scratch", PART_III, 60, "scaled dot-product and multi-head attention in NumPy against `MultiHeadAttention`; causal masks; positional encodings; a transformer block"),
-    "20_small_gpt": Notebook("A small GPT", PART_III, 60, "a character-level decoder-only transformer on tiny-shakespeare; temperature and top-k sampling; perplexity; the KV cache"),
-    "21_question_answering": Notebook("Question answering", PART_III, 50, "extractive QA as predicting a span's start and end with a transformer encoder; exact match and F1 written out"),
+    "19_sequence_to_sequence": Notebook("Sequence to sequence with attention", PART_III, 60, "an encoder-decoder GRU with teacher forcing; additive attention and its alignment matrix; greedy and beam decoding; BLEU and chrF written out"),
+    "20_attention_and_transformers": Notebook("Attention and transformers from scratch", PART_III, 60, "scaled dot-product and multi-head attention in NumPy against `MultiHeadAttention`; causal masks; positional encodings; a transformer block"),
+    "21_small_gpt": Notebook("A small GPT", PART_III, 60, "a character-level decoder-only transformer on tiny-shakespeare; temperature and top-k sampling; perplexity; the KV cache"),
+    "22_question_answering": Notebook("Question answering", PART_III, 50, "extractive QA as predicting a span's start and end with a transformer encoder; exact match and F1 written out"),
 }
 
 

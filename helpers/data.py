@@ -473,7 +473,7 @@ def load_text(name: str, allow_standin: bool = True) -> Text:
     """Load a text corpus by name (``"tinyshakespeare"``): the real text if possible, else its stand-in, announced in one line.
 
     A local LAB_DATA_MIRROR holding ``tinyshakespeare/input.txt`` is read in place; otherwise the file is
-    downloaded once into the cache and checked by sha256. Written out in 20.
+    downloaded once into the cache and checked by sha256. Written out in 21.
     """
     if not isinstance(name, str) or name not in TEXTS:
         raise ValueError(f"unknown text {name!r}; known texts are: {', '.join(sorted(TEXTS))}.")
@@ -533,7 +533,7 @@ def load_series(name: str) -> Series:
     return SERIES[name]()
 
 
-# --- sentence pairs (for the sequence-to-sequence notebook, planned) -------------------------------------------------------
+# --- sentence pairs (named in 19; not trained on in the course) -------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -659,8 +659,9 @@ def load_pairs(name: str, allow_standin: bool = True) -> Pairs:
 
     Read in order from: the file Debian's package ``trans-de-en`` installs (checked by its structure:
     its header and at least ``DING_MIN_PAIRS`` sentence pairs); the package itself (.deb), from
-    LAB_DATA_MIRROR or Debian's archive, cached and checked by its sha256. For the planned sequence-to-sequence
-    notebook (issue #12); tested in tests/test_pairs.py.
+    LAB_DATA_MIRROR or Debian's archive, cached and checked by its sha256. Notebook 19 names these pairs as the
+    next experiment (on a CPU budget too little is learnt from them: benchmarks/seq2seq-data.md); tested in
+    tests/test_pairs.py.
     """
     if not isinstance(name, str) or name not in PAIRS:
         raise ValueError(f"unknown sentence pairs {name!r}; known pairs are: {', '.join(sorted(PAIRS))}.")
@@ -855,7 +856,7 @@ def load_emails(name: str = "spam_assassin", allow_standin: bool = True) -> Emai
         return _split_emails(texts, groups, source.class_names, source.standin_title, True)
 
 
-# --- reading comprehension (21) --------------------------------------------------------------
+# --- reading comprehension (22) --------------------------------------------------------------
 
 SQUAD_DEV = Source(
     name="squad11_dev",
@@ -877,7 +878,7 @@ def load_squad_dev() -> list[tuple[str, str, list[str]]]:
 
     Read in place from a local LAB_DATA_MIRROR's ``squad/dev-v1.1.json``, else downloaded once into the cache,
     checked by sha256 either way. There is no stand-in: without the file it raises DataUnavailable (21 calls it
-    only when ``online()``). Written out in 21.
+    only when ``online()``). Written out in 22.
     """
     path = _local_mirror_file(SQUAD_DEV)
     if path is None:

@@ -100,7 +100,7 @@ _WORDS = {
 
 
 def play_text(num_chars: int = 300_000, seed: int = 0) -> str:
-    """Course-generated play-like dialogue (speaker lines from a small random grammar): 20's stand-in, not Shakespeare."""
+    """Course-generated play-like dialogue (speaker lines from a small random grammar): 21's stand-in, not Shakespeare."""
     rng = np.random.default_rng(seed)
     pick = lambda kind: _WORDS[kind][rng.integers(len(_WORDS[kind]))]
     parts, size = [], 0
@@ -142,7 +142,7 @@ _HABEN = ("habe", "hast", "hat", "haben", "haben")
 def de_en_pairs(n: int = 8000, seed: int = 0) -> list:
     """Course-generated German -> English sentence pairs from a small template grammar (present and perfect tense).
 
-    The planned sequence-to-sequence notebook's offline stand-in: 3,323 distinct pairs (n=8000, seed=0) over about 50 German and 40 English words; the
+    load_pairs("de_en")'s offline stand-in: 3,323 distinct pairs (n=8000, seed=0) over about 50 German and 40 English words; the
     perfect tense puts the German participle at the end of the sentence, so a translation has to reorder.
     """
     rng = np.random.default_rng(seed)
@@ -205,7 +205,7 @@ def emails(n: int = 3000, seed: int = 0) -> tuple:
     return texts, groups
 
 
-# --- reading passages for extractive question answering (21) ---------------------------------
+# --- reading passages for extractive question answering (22) ---------------------------------
 
 QA_NAMES = (  # the people, places and jobs of the reading passages: 22 uses them for its baselines
     "Anna", "Ben", "Carla", "David", "Elena", "Farid", "Grace", "Hugo", "Ines", "Jonas", "Kofi", "Lena",
@@ -241,7 +241,7 @@ _QA_QUESTIONS = {
 
 
 def reading_passages(n: int, seed: int, num_people: int = 3) -> list:
-    """n course-generated reading examples for extractive question answering (21), SQuAD-shaped, deterministic by seed.
+    """n course-generated reading examples for extractive question answering (22), SQuAD-shaped, deterministic by seed.
 
     Each passage describes num_people people, each with a home city and a job, in shuffled
     sentences of varied wording, mixed with distractor sentences that name other people, cities,

@@ -1,4 +1,4 @@
-"""tools/bench_gpt.py: the race against nanoGPT trains 20's model at 20's cpu settings, and reads nanoGPT's log right."""
+"""tools/bench_gpt.py: the race against nanoGPT trains 21's model at 21's cpu settings, and reads nanoGPT's log right."""
 
 import ast
 import inspect
@@ -13,7 +13,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import bench_gpt  # noqa: E402
 
-NOTEBOOK = ROOT / "notebooks" / "20_small_gpt.ipynb"
+NOTEBOOK = ROOT / "notebooks" / "21_small_gpt.ipynb"
 
 
 def notebook_code() -> str:
@@ -42,7 +42,7 @@ def test_the_race_uses_21s_cpu_settings_and_optimiser():
     code = notebook_code()
     settings = cpu_settings(code)
     for name in ("CONTEXT", "WIDTH", "NUM_HEADS", "NUM_LAYERS", "BATCH_SIZE", "NUM_STEPS", "PEAK_LR", "WARMUP_STEPS", "JIT_COMPILE"):
-        assert getattr(bench_gpt, name) == settings[name], f"{name}: bench_gpt has {getattr(bench_gpt, name)}, 20's cpu profile {settings[name]}"
+        assert getattr(bench_gpt, name) == settings[name], f"{name}: bench_gpt has {getattr(bench_gpt, name)}, 21's cpu profile {settings[name]}"
     race = inspect.getsource(bench_gpt.run_ours)
     for line in ("keras.optimizers.AdamW(schedule, weight_decay=0.1, beta_2=0.99, global_clipnorm=1.0)",
                  "0.0, NUM_STEPS - WARMUP_STEPS, alpha=0.1, warmup_target=PEAK_LR, warmup_steps=WARMUP_STEPS)"):

@@ -1,4 +1,4 @@
-"""Race 20's small GPT against nanoGPT's CPU recipe on real tiny-shakespeare, on this machine.
+"""Race 21's small GPT against nanoGPT's CPU recipe on real tiny-shakespeare, on this machine.
 
     python tools/bench_gpt.py --nanogpt DIR --torch-python PY --runs 3
 
@@ -10,7 +10,7 @@ tinyshakespeare/input.txt (make mirror copies ../shared/data's) or be online.
 
 nanoGPT runs its README's CPU recipe unchanged (4 layers, 4 heads, width 128, context 64, batch 12,
 2,000 iterations, learning rate 1e-3 decayed to 1e-4, no dropout, eval_iters 20), in its own
-process. Ours is 20's model and optimiser at 20's cpu settings, trained in chunks of EVAL_EVERY
+process. Ours is 21's model and optimiser at 21's cpu settings, trained in chunks of EVAL_EVERY
 steps; after each chunk the validation loss is measured on a fixed set of VAL_WINDOWS windows from
 the last 10 % of the text (nanoGPT's split too) and the clock is paused while it is. Both clocks
 start when the first training step is issued: imports and data preparation are not counted; our
@@ -46,7 +46,7 @@ import keras  # noqa: E402
 from keras import layers, ops  # noqa: E402
 
 TARGET = 1.88  # nats per character: nanoGPT's README figure for its CPU recipe
-# 20's cpu profile (tests/test_bench_gpt.py keeps these equal to the notebook's)
+# 21's cpu profile (tests/test_bench_gpt.py keeps these equal to the notebook's)
 CONTEXT = 64
 WIDTH = 128
 NUM_HEADS = 4
@@ -78,7 +78,7 @@ class TokenAndPositionEmbedding(layers.Layer):
 
 
 def transformer_block(x, name):
-    # 19's block with a causal mask, without returning the attention weights. Pre-norm: x + causal self-attention(LN(x)), then x + MLP(LN(x)).
+    # 20's block with a causal mask, without returning the attention weights. Pre-norm: x + causal self-attention(LN(x)), then x + MLP(LN(x)).
     h = layers.LayerNormalization(epsilon=1e-5, name=f"{name}_norm1")(x)
     h = layers.MultiHeadAttention(NUM_HEADS, WIDTH // NUM_HEADS, name=f"{name}_attention")(h, h, use_causal_mask=True)
     x = layers.Add(name=f"{name}_residual1")([x, h])
@@ -254,7 +254,7 @@ def main(argv=None):
     trial = (args.steps, args.batch, args.peak_lr, not args.no_jit) != (NUM_STEPS, BATCH_SIZE, PEAK_LR, JIT_COMPILE)
     NUM_STEPS, BATCH_SIZE, PEAK_LR, JIT_COMPILE = args.steps, args.batch, args.peak_lr, not args.no_jit
     if trial and not args.only:
-        sys.exit("--steps, --batch, --peak-lr and --no-jit are for trials with --only: the table races 20's settings")
+        sys.exit("--steps, --batch, --peak-lr and --no-jit are for trials with --only: the table races 21's settings")
 
     train_tokens, val_tokens = split_tokens()
     if args.only:

@@ -9,7 +9,7 @@ from helpers.checks import reference
 from helpers.checks.framework import Failed, Tester, check, get_parts, lab_id
 
 LAB = lab_id("lab05")
-LAB05_EPSILON = 1e-6  # LayerNormalization's epsilon in notebook 19's block and in this lab
+LAB05_EPSILON = 1e-6  # LayerNormalization's epsilon in notebook 20's block and in this lab
 
 __all__ = ["LAB05_EPSILON", "lab05_block_params"]  # and the checks
 
@@ -140,7 +140,7 @@ def _gelu(x):
 
 
 _BLOCK_MISTAKES = {
-    "post-norm": "that is a post-norm block, LN(x + MHA(x)): this lab's block (notebook 19's, GPT-2's) is pre-norm, "
+    "post-norm": "that is a post-norm block, LN(x + MHA(x)): this lab's block (notebook 20's, GPT-2's) is pre-norm, "
     "x + MHA(LN(x)), then x + MLP(LN(x)), with nothing after the last addition",
     "residual from the norm": "the residual adds the normalised x: keep the stream x apart, x = x + MHA(LN(x)), not x = LN(x); x = x + MHA(x)",
     "no residual": "the residual additions are missing: x = x + MHA(LN(x)), then x = x + MLP(LN(x))",
@@ -233,7 +233,7 @@ def check_scaled_dot_product_attention(t: Tester, scaled_dot_product_attention) 
         name = f"{what}: scaled_dot_product_attention returns the outputs and the weights"
         try:
             call = lambda q=queries, m=case_mask: scaled_dot_product_attention(q.copy(), K.copy(), V.copy(), m)  # noqa: E731
-            got = get_parts(t, name, call, 2, "return outputs, weights (notebook 19's order)")
+            got = get_parts(t, name, call, 2, "return outputs, weights (notebook 20's order)")
         except Failed:
             continue
         kinds = [k for k in _ATTENTION_MISTAKES if case_mask is not None or "mask" not in k]
@@ -333,7 +333,7 @@ def check_multi_head_attention(t: Tester, multi_head_attention) -> None:
                 X_q.copy(), X_kv.copy(), w["W_q"], w["W_k"], w["W_v"], w["W_o"], num_heads, mask=mask,
                 b_q=w["b_q"], b_k=w["b_k"], b_v=w["b_v"], b_o=w["b_o"],
             )
-            got = get_parts(t, name, call, 2, "return outputs, weights, as notebook 19's multi_head_attention does")
+            got = get_parts(t, name, call, 2, "return outputs, weights, as notebook 20's multi_head_attention does")
         except Failed:
             continue
         batch, T_q, T_k = X_q.shape[0], X_q.shape[1], X_kv.shape[1]
@@ -387,7 +387,7 @@ def check_sinusoidal_positions(t: Tester, sinusoidal_positions) -> None:
 
 @check(LAB, "exercise 5.5", "transformer_block_forward (a pre-norm block, matches Keras)", needs=("transformer_block_forward",))
 def check_transformer_block_forward(t: Tester, transformer_block_forward) -> None:
-    """Check transformer_block_forward(X, params, num_heads, mask=None) against notebook 19's Keras block holding the same weights."""
+    """Check transformer_block_forward(X, params, num_heads, mask=None) against notebook 20's Keras block holding the same weights."""
     rng = np.random.default_rng(53)
     d_model, num_heads = 8, 2
     p = lab05_block_params(d_model, seed=70)

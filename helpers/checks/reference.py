@@ -182,7 +182,7 @@ def keras_multi_head_attention(X_q, X_kv, params, num_heads, mask=None):
 
 
 def keras_transformer_block(X, params, num_heads, causal=False):
-    """A pre-norm block built from Keras layers (float64), as notebook 19's transformer_block, holding lab 05's weights.
+    """A pre-norm block built from Keras layers (float64), as notebook 20's transformer_block, holding lab 05's weights.
 
     x + MultiHeadAttention(LayerNormalization(x)), then x + Dense(Dense(LayerNormalization(x), gelu)).
     """
