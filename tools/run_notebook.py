@@ -10,6 +10,7 @@ tools/outputs.py and tools/bench.py.
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -42,9 +43,14 @@ def tidy(nb) -> None:
 
 
 def main(argv: list[str]) -> int:
-    path = Path(argv[0])
-    inplace = "--inplace" in argv
-    timeout = int(argv[argv.index("--timeout") + 1]) if "--timeout" in argv else 900
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("notebook", type=Path, help="the .ipynb file to run")
+    parser.add_argument("--inplace", action="store_true", help="store the outputs in the notebook when it runs without error")
+    parser.add_argument("--timeout", type=int, default=900, help="seconds for the whole notebook (default 900)")
+    args = parser.parse_args(argv)
+    path, inplace, timeout = args.notebook, args.inplace, args.timeout
+    if path.suffix != ".ipynb" or not path.is_file():
+        parser.error(f"{path} is not a notebook file (expected an existing .ipynb)")
     nb = nbformat.read(path, as_version=4)
     # a fresh progress file per run: stored outputs show a new learner's view, and yours is untouched
     env = {"LAB_PROGRESS_FILE": os.path.join(tempfile.mkdtemp(prefix="lab-progress-"), "progress.json")}
