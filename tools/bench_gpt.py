@@ -56,6 +56,7 @@ NUM_STEPS = 1200
 PEAK_LR = 3e-3
 WARMUP_STEPS = 100
 JIT_COMPILE = True
+STEPS_PER_EXECUTION = 1
 EVAL_EVERY = 100  # steps between our validation measurements
 VAL_WINDOWS = 512
 NANOGPT_RECIPE = ["config/train_shakespeare_char.py", "--device=cpu", "--compile=False", "--eval_iters=20",
@@ -153,7 +154,7 @@ def run_ours(train_tokens, val_tokens, seed):
     schedule = keras.optimizers.schedules.CosineDecay(
         0.0, NUM_STEPS - WARMUP_STEPS, alpha=0.1, warmup_target=PEAK_LR, warmup_steps=WARMUP_STEPS)
     model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=0.1, beta_2=0.99, global_clipnorm=1.0),
-                  loss=loss_fn, jit_compile=JIT_COMPILE)
+                  loss=loss_fn, jit_compile=JIT_COMPILE, steps_per_execution=STEPS_PER_EXECUTION)
     clock = PausedClock(X_val, y_val)
     model.fit(X_train, y_train, batch_size=BATCH_SIZE, epochs=1, shuffle=False, verbose=0, callbacks=[clock])
     return clock.curve
@@ -233,7 +234,7 @@ def write(out: Path, body: str):
 
 
 def main(argv=None):
-    global NUM_STEPS, BATCH_SIZE, PEAK_LR, JIT_COMPILE
+    global NUM_STEPS, BATCH_SIZE, PEAK_LR, JIT_COMPILE, STEPS_PER_EXECUTION
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--nanogpt", type=Path, required=True, help="a nanoGPT checkout with data/shakespeare_char prepared")
     parser.add_argument("--torch-python", default=sys.executable, help="a Python that imports torch")
@@ -243,6 +244,8 @@ def main(argv=None):
     parser.add_argument("--batch", type=int, default=BATCH_SIZE, help="a trial of another batch size")
     parser.add_argument("--peak-lr", type=float, default=PEAK_LR, help="a trial of another peak learning rate")
     parser.add_argument("--no-jit", action="store_true", help="a trial without XLA")
+    parser.add_argument("--steps-per-execution", type=int, default=STEPS_PER_EXECUTION,
+                        help="a trial of Keras's steps_per_execution (training steps per compiled call; divides EVAL_EVERY)")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "gpt-vs-nanogpt.md")
     args = parser.parse_args(argv)
     prepared = args.nanogpt / "data" / "shakespeare_char"
@@ -251,10 +254,14 @@ def main(argv=None):
         sys.exit(f"{prepared} lacks {', '.join(missing)}: run its prepare.py with tiny-shakespeare's input.txt beside it")
     from bench_cnn import machine
 
-    trial = (args.steps, args.batch, args.peak_lr, not args.no_jit) != (NUM_STEPS, BATCH_SIZE, PEAK_LR, JIT_COMPILE)
+    trial = (args.steps, args.batch, args.peak_lr, not args.no_jit, args.steps_per_execution) != (
+        NUM_STEPS, BATCH_SIZE, PEAK_LR, JIT_COMPILE, STEPS_PER_EXECUTION)
     NUM_STEPS, BATCH_SIZE, PEAK_LR, JIT_COMPILE = args.steps, args.batch, args.peak_lr, not args.no_jit
+    STEPS_PER_EXECUTION = args.steps_per_execution
+    if EVAL_EVERY % STEPS_PER_EXECUTION:
+        sys.exit(f"--steps-per-execution must divide {EVAL_EVERY}, the steps between evaluations; got {STEPS_PER_EXECUTION}")
     if trial and not args.only:
-        sys.exit("--steps, --batch, --peak-lr and --no-jit are for trials with --only: the table races 21's settings")
+        sys.exit("--steps, --batch, --peak-lr, --no-jit and --steps-per-execution are for trials with --only: the table races 21's settings")
 
     train_tokens, val_tokens = split_tokens()
     if args.only:
