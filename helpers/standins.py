@@ -288,3 +288,29 @@ def reading_passages(n: int, seed: int, num_people: int = 3) -> list:
         start = sum(len(sentences[k]) + 1 for k in order[:position]) + sentences[where].index(answer)
         examples.append({"context": context, "question": question, "answers": [{"text": answer, "answer_start": start}], "kind": kind})
     return examples
+
+
+SENSOR_FEATURES = tuple(f"f{i}" for i in range(1, 10))
+
+
+def sensor_table(n: int = 20_000, anomaly_rate: float = 0.07, seed: int = 0) -> tuple:
+    """A course-generated table shaped like the Shuttle anomaly set (9 whole-number readings): (X, y), not real data.
+
+    Normal rows are noisy smooth functions of three hidden factors, in one of three operating modes;
+    an anomaly (y = 1) is a normal row with one to three readings pushed far off by a simulated fault,
+    so it lies off the normal rows' surface, often without any single reading being out of range.
+    """
+    if not 0 < anomaly_rate < 1:
+        raise ValueError(f"anomaly_rate must be between 0 and 1, got {anomaly_rate}.")
+    rng = np.random.default_rng(seed)
+    hidden = rng.normal(size=(n, 3))
+    mode = rng.choice(3, size=n, p=[0.6, 0.3, 0.1])
+    centres = np.array([[0.0, 0.0, 0.0], [2.0, -1.0, 0.5], [-1.5, 1.5, -1.0]])
+    h = hidden * 0.6 + centres[mode]
+    mixing = rng.normal(size=(3, 9))
+    X = 10 * np.tanh(h @ mixing / 2) + 5 * np.sin(h[:, [0]] * np.arange(1, 10) / 3) + rng.normal(0, 0.6, size=(n, 9))
+    y = (rng.random(n) < anomaly_rate).astype(np.int64)
+    for row in np.flatnonzero(y):
+        broken = rng.choice(9, size=int(rng.integers(1, 4)), replace=False)
+        X[row, broken] += rng.choice([-1, 1], size=len(broken)) * rng.uniform(4, 12, size=len(broken))
+    return np.round(X * 4 + 40).astype(np.float64), y

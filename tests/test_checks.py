@@ -76,6 +76,14 @@ def lab05():
     return solution("lab05_attention_and_transformer_block")
 
 
+@pytest.fixture(scope="module")
+def lab06():
+    import keras
+    import tensorflow as tf
+
+    return solution("lab06_vae_and_gan_losses", keras=keras, ops=keras.ops, tf=tf)
+
+
 @pytest.mark.parametrize("lab", list(course.LABS))
 def test_the_solution_passes_every_check_in_strict_mode(lab, request, capsys):
     namespace = request.getfixturevalue(lab[:5])
@@ -519,6 +527,112 @@ def test_lab05_gradient_mistakes_are_named(lab05, capsys):
     for check in [checks.check_scaled_dot_product_attention, checks.check_multi_head_attention, checks.check_sinusoidal_positions,
                   checks.check_transformer_block_forward, checks.check_query_gradient]:
         assert "returned None: did you forget `return`?" in check(_none).tests[0].message, check.__name__
+
+
+def test_lab06_reparameterize_kl_and_vae_loss_mistakes_are_named(lab06, capsys):
+    for mistake, hint in checks.lab06._REPARAMETERIZE_MISTAKES.items():
+        result = checks.check_reparameterize(lambda mu, log_var, eps, mistake=mistake: checks.lab06._reparameterize(mu, log_var, eps, mistake))
+        assert not any(t.passed for t in result.tests) and hint in capsys.readouterr().out, mistake
+    for mistake, hint in checks.lab06._KL_MISTAKES.items():
+        result = checks.check_kl_to_standard_normal(lambda mu, log_var, mistake=mistake: checks.lab06._kl(mu, log_var, mistake))
+        assert not result.all_passed and hint in capsys.readouterr().out, mistake
+    kl = lab06["kl_to_standard_normal"]
+    result = checks.check_kl_to_standard_normal(lambda mu, log_var: -0.5 * (1 + log_var - mu**2 - np.exp(log_var)))  # no sum
+    assert "one value per example: sum over the latent dimensions" in result.tests[0].message
+    assert checks.check_kl_to_standard_normal(lambda mu, log_var: np.sum(kl(mu[..., None], log_var[..., None]), axis=-1)).all_passed
+    for mistake, hint in checks.lab06._VAE_LOSS_MISTAKES.items():
+        result = checks.check_vae_loss(lambda X, X_hat, mu, log_var, mistake=mistake: checks.lab06._vae_loss(X, X_hat, mu, log_var, mistake))
+        assert not any(t.passed for t in result.tests) and hint in capsys.readouterr().out, mistake
+    per_image = lambda X, X_hat, mu, log_var: -np.sum(X * np.log(X_hat) + (1 - X) * np.log(1 - X_hat), axis=-1) + kl(mu, log_var)  # noqa: E731
+    assert "that is one value per image: average them over the batch" in checks.check_vae_loss(per_image).tests[0].message
+    # the mistakes named in the brief, written as a learner would
+    result = checks.check_reparameterize(lambda mu, log_var, eps: mu + log_var * eps)
+    assert "log_var was used as the standard deviation" in result.tests[0].message
+    result = checks.check_reparameterize(lambda mu, log_var, eps: mu + np.exp(log_var) * eps)
+    assert "np.exp(log_var) is the variance" in result.tests[0].message
+    result = checks.check_vae_loss(lambda X, X_hat, mu, log_var: float(np.mean(-np.sum(X * np.log(X_hat) + (1 - X) * np.log(1 - X_hat), axis=-1))))
+    assert "the KL term is missing" in result.tests[0].message
+
+
+def test_lab06_gan_loss_mistakes_are_named(lab06, capsys):
+    import keras
+
+    for mistake, hint in checks.lab06._DISCRIMINATOR_MISTAKES.items():
+        result = checks.check_discriminator_loss(lambda real, fake, mistake=mistake: checks.lab06._discriminator_loss(real, fake, mistake))
+        assert not result.all_passed and hint in capsys.readouterr().out, mistake
+    for mistake, hint in checks.lab06._GENERATOR_MISTAKES.items():
+        result = checks.check_generator_loss(lambda fake, mistake=mistake: checks.lab06._generator_loss(fake, mistake))
+        assert not result.all_passed and hint in capsys.readouterr().out, mistake
+    # written as a learner would: the minimax loss, swapped labels, a sigmoid before from_logits, an unstable log(sigmoid)
+    result = checks.check_generator_loss(lambda fake: keras.ops.mean(keras.ops.log(1 - keras.ops.sigmoid(fake))))
+    assert "that is the minimax loss" in result.tests[0].message
+    result = checks.check_discriminator_loss(lambda real, fake: lab06["discriminator_loss"](fake, real))
+    assert "the labels are swapped" in result.tests[0].message
+    result = checks.check_generator_loss(lambda fake: keras.ops.mean(keras.ops.softplus(-keras.ops.sigmoid(fake))))
+    assert "went through a sigmoid before a loss that takes logits" in result.tests[0].message
+    naive = lambda fake: -np.mean(np.log(1 / (1 + np.exp(-fake))))  # noqa: E731
+    with np.errstate(over="ignore", divide="ignore"):
+        result = checks.check_generator_loss(naive)
+    assert [t.passed for t in result.tests] == [True, False] and "log(sigmoid(x)) overflows" in result.tests[1].message
+    bce = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
+    assert checks.check_generator_loss(lambda fake: bce(np.ones_like(fake), fake)).all_passed
+
+
+def _gan_step_with(mistake):
+    """A gan_train_step with one of lab06._GAN_STEP_MISTAKES, called as the learner's is (SGD at checks.LAB06_LR)."""
+
+    def gan_train_step(generator, discriminator, g_optimizer, d_optimizer, real, noise):
+        d_loss, g_loss, g_after, d_after = checks.lab06._gan_step(generator.get_weights(), discriminator.get_weights(), real, noise,
+                                                                  checks.LAB06_LR, mistake)
+        generator.set_weights(g_after)
+        discriminator.set_weights(d_after)
+        return d_loss, g_loss
+
+    return gan_train_step
+
+
+def test_lab06_gan_step_mistakes_are_named(lab06, capsys):
+    import keras
+    import tensorflow as tf
+
+    assert checks.check_gan_train_step(_gan_step_with(None), keras).all_passed
+    for mistake, hint in checks.lab06._GAN_STEP_MISTAKES.items():
+        result = checks.check_gan_train_step(_gan_step_with(mistake), keras)
+        assert not result.all_passed and hint in capsys.readouterr().out, mistake
+    step = lab06["gan_train_step"]
+    result = checks.check_gan_train_step(lambda *args: step(*args)[::-1], keras)
+    assert "the losses are in the wrong order" in result.tests[2].message
+    # written as a learner would: one tape for both players, every variable updated with the discriminator's loss
+    discriminator_loss, generator_loss = lab06["discriminator_loss"], lab06["generator_loss"]
+
+    def no_stop_gradient(generator, discriminator, g_optimizer, d_optimizer, real, noise):
+        variables = discriminator.trainable_variables + generator.trainable_variables
+        with tf.GradientTape() as tape:
+            d_loss = discriminator_loss(discriminator(real), discriminator(generator(noise)))
+        for v, g in zip(variables, tape.gradient(d_loss, variables)):
+            v.assign_sub(checks.LAB06_LR * g)
+        with tf.GradientTape() as tape:
+            g_loss = generator_loss(discriminator(generator(noise)))
+        g_optimizer.apply(tape.gradient(g_loss, generator.trainable_variables), generator.trainable_variables)
+        return d_loss, g_loss
+
+    result = checks.check_gan_train_step(no_stop_gradient, keras)
+    assert [t.passed for t in result.tests[:2]] == [True, False]
+    assert "the generator also moved during the discriminator's step" in result.tests[1].message
+    assert "returned None: did you forget `return`?" in checks.check_gan_train_step(_none, keras).tests[0].message
+
+
+def test_lab06_reference_step_is_the_mistake_free_step_and_models_are_seeded():
+    generator, discriminator = checks.lab06_gan_models(2)
+    again, _ = checks.lab06_gan_models(2)
+    assert all(np.array_equal(a, b) for a, b in zip(generator.get_weights(), again.get_weights()))
+    rng = np.random.default_rng(0)
+    real, noise = rng.normal(size=(4, 2)), rng.normal(size=(4, 2))
+    expected = checks.reference.tape_gan_train_step(generator.get_weights(), discriminator.get_weights(), real, noise, 0.5)
+    got = checks.lab06._gan_step(generator.get_weights(), discriminator.get_weights(), real, noise, 0.5)
+    assert np.allclose(expected[:2], got[:2]) and all(np.allclose(a, b) for a, b in zip(expected[2] + expected[3], got[2] + got[3]))
+    with pytest.raises(ValueError, match="hidden must be a positive whole number"):
+        checks.lab06_gan_models(hidden=0)
 
 
 def test_lab05_block_params_are_seeded_and_refuse_a_bad_width():

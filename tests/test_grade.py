@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LAB01 = "lab01_neuron_and_gradient_descent"
 LAB02 = "lab02_backprop_from_scratch"
 LAB05 = "lab05_attention_and_transformer_block"
+LAB06 = "lab06_vae_and_gan_losses"
 
 pytestmark = pytest.mark.grader
 
@@ -302,6 +303,32 @@ def test_lab05_is_graded_and_names_a_post_norm_block_and_a_softmax_over_the_wron
     row = rows["wrong axis.ipynb"]
     assert row["check_scaled_dot_product_attention"] == "0" and row["check_sinusoidal_positions"] == "1", row
     assert "the softmax ran over the wrong axis" in (tmp_path / "out" / row["feedback"]).read_text(encoding="utf-8")
+
+
+def test_lab06_is_graded_and_names_a_mean_over_pixels_and_the_minimax_generator_loss(tmp_path):
+    folder = tmp_path / "lab06"
+    folder.mkdir()
+    solution = notebook(LAB06)
+    nbformat.write(solution, folder / "correct.ipynb")
+    old = "reconstruction = -np.sum(X * np.log(X_hat) + (1 - X) * np.log(1 - X_hat), axis=-1)"
+    assert any(old in cell.source for cell in solution.cells if cell.cell_type == "code")
+    nbformat.write(replaced(solution, old, old.replace("np.sum", "np.mean")), folder / "mean over pixels.ipynb")
+    old = "return ops.mean(ops.softplus(-fake_logits))"
+    assert any(old in cell.source for cell in solution.cells if cell.cell_type == "code")
+    nbformat.write(replaced(solution, old, "return -ops.mean(ops.softplus(fake_logits))"), folder / "minimax.ipynb")
+    result = grade_cli("lab06", folder, "--out", tmp_path / "out", "--timeout", 120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8") as handle:
+        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    names = checks.check_names(LAB06)
+    assert rows["correct.ipynb"]["status"] == "ok" and rows["correct.ipynb"]["total"] == str(len(names)) == "6"
+    row = rows["mean over pixels.ipynb"]
+    assert [name for name in names if row[name] == "0"] == ["check_vae_loss"], row
+    assert "the reconstruction term was averaged over the pixels" in (tmp_path / "out" / row["feedback"]).read_text(encoding="utf-8")
+    row = rows["minimax.ipynb"]
+    assert [name for name in names if row[name] == "0"] == ["check_generator_loss", "check_gan_train_step"], row
+    feedback = (tmp_path / "out" / row["feedback"]).read_text(encoding="utf-8")
+    assert "that is the minimax loss" in feedback and "the generator used the minimax loss" in feedback
 
 
 def test_an_interrupted_write_leaves_the_old_file(tmp_path):

@@ -217,3 +217,68 @@ def tape_attention_queries(Q, K, V, d_out, mask=None):
             scores = tf.where(tf.constant(np.broadcast_to(mask, scores.shape)), scores, tf.constant(-np.inf, tf.float64))
         loss = tf.reduce_sum(tf.constant(d_out) * tf.matmul(tf.nn.softmax(scores, axis=-1), tf.constant(V)))
     return tape.gradient(loss, Qv).numpy()
+
+
+def tf_reparameterize(mu, log_var, eps):
+    """z = mu + exp(log_var / 2) * eps, computed by TensorFlow (lab 06)."""
+    tf = settings.import_tensorflow()
+    return (tf.constant(mu, tf.float64) + tf.exp(0.5 * tf.constant(log_var, tf.float64)) * tf.constant(eps, tf.float64)).numpy()
+
+
+def keras_vae_loss(X, X_hat, mu, log_var):
+    """The negative ELBO averaged over the batch: keras.losses.binary_crossentropy (a mean over pixels) times
+    the number of pixels, plus the closed-form KL to N(0, I) in TensorFlow (lab 06, notebook 25)."""
+    tf = settings.import_tensorflow()
+    import keras
+
+    X, X_hat, mu, log_var = (tf.constant(np.asarray(a, dtype=float)) for a in (X, X_hat, mu, log_var))
+    reconstruction = keras.losses.binary_crossentropy(X, X_hat) * X.shape[-1]
+    kl = -0.5 * tf.reduce_sum(1.0 + log_var - tf.square(mu) - tf.exp(log_var), axis=-1)
+    return float(tf.reduce_mean(reconstruction + kl).numpy())
+
+
+def keras_gan_losses(real_logits, fake_logits):
+    """The discriminator's and the non-saturating generator's losses from logits, with
+    keras.losses.BinaryCrossentropy(from_logits=True): real labelled 1, generated 0 (lab 06, notebook 26)."""
+    settings.import_tensorflow()
+    import keras
+
+    bce = keras.losses.BinaryCrossentropy(from_logits=True, dtype="float64")
+    real, fake = (np.asarray(a, dtype=float) for a in (real_logits, fake_logits))
+    d_loss = bce(np.ones_like(real), real) + bce(np.zeros_like(fake), fake)
+    return float(d_loss), float(bce(np.ones_like(fake), fake))
+
+
+def _tanh_mlp(weights, X):
+    """Dense(tanh) layers then a linear Dense, on float64 tensors: weights is [W_1, b_1, ..., W_n, b_n]."""
+    tf = settings.import_tensorflow()
+    h = X
+    for i in range(0, len(weights), 2):
+        h = h @ weights[i] + weights[i + 1]
+        if i + 2 < len(weights):
+            h = tf.tanh(h)
+    return h
+
+
+def tape_gan_train_step(generator_weights, discriminator_weights, real, noise, lr):
+    """One GAN step with plain SGD, from tf.GradientTape in float64 (lab 06).
+
+    First the discriminator: d_loss = BCE(1, D(real)) + BCE(0, D(G(noise))) from logits, its
+    gradient applied to D's weights only. Then the generator against the updated discriminator:
+    g_loss = BCE(1, D(G(noise))), its gradient applied to G's weights only. Both models are a
+    Dense(tanh) layer followed by a linear Dense. Returns d_loss, g_loss and the new weights of G and D.
+    """
+    tf = settings.import_tensorflow()
+    G = [tf.Variable(np.asarray(w, dtype=float)) for w in generator_weights]
+    D = [tf.Variable(np.asarray(w, dtype=float)) for w in discriminator_weights]
+    real, noise = tf.constant(np.asarray(real, dtype=float)), tf.constant(np.asarray(noise, dtype=float))
+    with tf.GradientTape() as tape:
+        real_logits, fake_logits = _tanh_mlp(D, real), _tanh_mlp(D, _tanh_mlp(G, noise))
+        d_loss = tf.reduce_mean(tf.nn.softplus(-real_logits)) + tf.reduce_mean(tf.nn.softplus(fake_logits))
+    for variable, grad in zip(D, tape.gradient(d_loss, D)):
+        variable.assign_sub(lr * grad)
+    with tf.GradientTape() as tape:
+        g_loss = tf.reduce_mean(tf.nn.softplus(-_tanh_mlp(D, _tanh_mlp(G, noise))))
+    for variable, grad in zip(G, tape.gradient(g_loss, G)):
+        variable.assign_sub(lr * grad)
+    return float(d_loss), float(g_loss), [v.numpy() for v in G], [v.numpy() for v in D]
