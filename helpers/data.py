@@ -469,6 +469,16 @@ def _local_mirror_file(source: Source) -> Path | None:
     return path
 
 
+def _checked_file(source: Source) -> Path:
+    """The source's file, checked by sha256: read in place from a local LAB_DATA_MIRROR, else downloaded once into the cache."""
+    path = _local_mirror_file(source)
+    if path is None:
+        path = cache_dir() / source.filename
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _fetch_file(source, path, "sha256", source.sha256)
+    return path
+
+
 def load_text(name: str, allow_standin: bool = True) -> Text:
     """Load a text corpus by name (``"tinyshakespeare"``): the real text if possible, else its stand-in, announced in one line.
 
@@ -478,12 +488,8 @@ def load_text(name: str, allow_standin: bool = True) -> Text:
     if not isinstance(name, str) or name not in TEXTS:
         raise ValueError(f"unknown text {name!r}; known texts are: {', '.join(sorted(TEXTS))}.")
     source = TEXTS[name]
-    path = _local_mirror_file(source)
     try:
-        if path is None:
-            path = cache_dir() / source.filename
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _fetch_file(source, path, "sha256", source.sha256)
+        path = _checked_file(source)
         return Text(name, source.parse(path), source.title, False)
     except (DataUnavailable, UnicodeDecodeError) as why:
         if not allow_standin:
@@ -838,11 +844,9 @@ def load_emails(name: str = "spam_assassin", allow_standin: bool = True) -> Emai
     if not isinstance(name, str) or name not in EMAILS:
         raise ValueError(f"unknown email corpus {name!r}; known corpora are: {', '.join(sorted(EMAILS))}.")
     source = EMAILS[name]
-    path = _local_mirror_file(source)
+    path = None
     try:
-        if path is None:
-            path = cache_dir() / source.filename
-            _fetch_file(source, path, "sha256", source.sha256)
+        path = _checked_file(source)
         texts, groups = _parsed_emails(source, path)
         return _split_emails(texts, groups, source.class_names, source.title, False)
     except DataUnavailable as why:
@@ -880,11 +884,7 @@ def load_squad_dev() -> list[tuple[str, str, list[str]]]:
     checked by sha256 either way. There is no stand-in: without the file it raises DataUnavailable (21 calls it
     only when ``online()``). Written out in 22.
     """
-    path = _local_mirror_file(SQUAD_DEV)
-    if path is None:
-        path = cache_dir() / SQUAD_DEV.filename
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _fetch_file(SQUAD_DEV, path, "sha256", SQUAD_DEV.sha256)
+    path = _checked_file(SQUAD_DEV)
     try:
         articles = json.loads(path.read_text(encoding="utf-8"))["data"]
         return [(paragraph["context"], qa["question"], [answer["text"] for answer in qa["answers"]])
@@ -965,12 +965,8 @@ def load_table(name: str = "shuttle", allow_standin: bool = True) -> Table:
     if not isinstance(name, str) or name not in TABLES:
         raise ValueError(f"unknown table {name!r}; known tables are: {', '.join(sorted(TABLES))}.")
     source = TABLES[name]
-    path = _local_mirror_file(source)
     try:
-        if path is None:
-            path = cache_dir() / source.filename
-            _fetch_file(source, path, "sha256", source.sha256)
-        X, y = source.parse(path)
+        X, y = source.parse(_checked_file(source))
         return Table(name, X, y, standins.SENSOR_FEATURES, source.title, False)
     except DataUnavailable as why:
         if not allow_standin:

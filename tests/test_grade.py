@@ -82,6 +82,14 @@ def grade_cli(*args):
     return subprocess.run([sys.executable, "-m", "grader", *map(str, args)], capture_output=True, text=True, env=env, timeout=900)
 
 
+def graded_rows(lab, folder, out):
+    """Grade a folder of hand-ins (120 s each) and return grades.csv's rows by submission; the run must succeed."""
+    result = grade_cli(lab, folder, "--out", out, "--timeout", 120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    with open(out / "grades.csv", newline="", encoding="utf-8") as handle:
+        return {row["submission"]: row for row in csv.DictReader(handle)}
+
+
 @pytest.fixture(scope="module")
 def lab01_run(tmp_path_factory):
     """One grading run of lab 01 over a class's worth of awkward submissions."""
@@ -260,10 +268,7 @@ def test_lab02_is_graded_through_its_classes(tmp_path):
     folder.mkdir()
     solution = notebook(LAB02)
     nbformat.write(replaced(solution, "layer.W -= lr * layer.dW", "layer.W += lr * layer.dW"), folder / "uphill.ipynb")
-    result = grade_cli("lab02", folder, "--out", tmp_path / "out", "--timeout", 120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    with open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8") as handle:
-        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    rows = graded_rows("lab02", folder, tmp_path / "out")
     uphill = rows["uphill.ipynb"]
     assert uphill["status"] == "ok", uphill
     passing = ["check_dense_forward", "check_dense_backward", "check_softmax_cross_entropy", "check_numerical_gradient"]
@@ -291,10 +296,7 @@ def test_lab05_is_graded_and_names_a_post_norm_block_and_a_softmax_over_the_wron
     nbformat.write(post_norm, folder / "post-norm.ipynb")
     wrong_axis = replaced(replaced(solution, "np.max(scores, axis=-1", "np.max(scores, axis=-2"), "np.sum(exponentials, axis=-1", "np.sum(exponentials, axis=-2")
     nbformat.write(wrong_axis, folder / "wrong axis.ipynb")
-    result = grade_cli("lab05", folder, "--out", tmp_path / "out", "--timeout", 120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    with open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8") as handle:
-        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    rows = graded_rows("lab05", folder, tmp_path / "out")
     names = checks.check_names(LAB05)
     assert rows["correct.ipynb"]["status"] == "ok" and rows["correct.ipynb"]["total"] == str(len(names)) == "6"
     row = rows["post-norm.ipynb"]
@@ -316,10 +318,7 @@ def test_lab06_is_graded_and_names_a_mean_over_pixels_and_the_minimax_generator_
     old = "return ops.mean(ops.softplus(-fake_logits))"
     assert any(old in cell.source for cell in solution.cells if cell.cell_type == "code")
     nbformat.write(replaced(solution, old, "return -ops.mean(ops.softplus(fake_logits))"), folder / "minimax.ipynb")
-    result = grade_cli("lab06", folder, "--out", tmp_path / "out", "--timeout", 120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    with open(tmp_path / "out" / "grades.csv", newline="", encoding="utf-8") as handle:
-        rows = {row["submission"]: row for row in csv.DictReader(handle)}
+    rows = graded_rows("lab06", folder, tmp_path / "out")
     names = checks.check_names(LAB06)
     assert rows["correct.ipynb"]["status"] == "ok" and rows["correct.ipynb"]["total"] == str(len(names)) == "6"
     row = rows["mean over pixels.ipynb"]
