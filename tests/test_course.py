@@ -116,3 +116,16 @@ def test_stamp_writes_title_time_and_refuses_a_file_without_markers():
     assert "stale" not in fresh and fresh.endswith("\n\nMore.")
     with pytest.raises(ValueError, match="lacks the markers"):
         stamp.with_syllabus("no markers here", "", "README.md")
+
+
+def test_stamp_names_an_unreadable_notebook_and_writes_nothing(tmp_path, capsys):
+    sys.path.insert(0, str(ROOT / "tools"))
+    import stamp
+
+    good, bad = tmp_path / "good.ipynb", tmp_path / "bad.ipynb"
+    good.write_text('{"cells": [], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}')
+    bad.write_text('{"cells": [')
+    before = good.read_bytes()
+    assert stamp.main([str(good), str(bad)]) == 2
+    assert "bad.ipynb: cannot be read as a notebook (NotJSONError" in capsys.readouterr().out
+    assert good.read_bytes() == before

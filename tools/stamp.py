@@ -94,9 +94,14 @@ def stamp(nb, relpath: str) -> bool:
 def main(argv: list[str]) -> int:
     check = "--check" in argv
     chosen = [Path(a).resolve() for a in argv if not a.startswith("--")] or notebooks()
-    stale = []
-    for path in chosen:
-        nb = nbformat.read(path, as_version=4)
+    stale, read = [], []
+    for path in chosen:  # read every notebook before writing any, so that one unreadable file leaves all as they were
+        try:
+            read.append((path, nbformat.read(path, as_version=4)))
+        except (OSError, ValueError) as error:  # a missing file, or not a notebook (invalid JSON, wrong schema)
+            print(f"{path}: cannot be read as a notebook ({error.__class__.__name__}: {str(error).splitlines()[0]}); nothing was written")
+            return 2
+    for path, nb in read:
         relpath = path.relative_to(ROOT).as_posix()
         if stamp(nb, relpath):
             stale.append(relpath)
