@@ -62,6 +62,10 @@ NOTEBOOKS: dict[str, Notebook] = {
     "27_diffusion": Notebook("Diffusion models", PART_IV, 60, "the forward noising process written out; a denoiser; DDPM sampling on 2-D data and small digits"),
     "28_interpretability": Notebook("Interpretability", PART_V, 55, "saliency and integrated gradients written out (completeness checked); Grad-CAM on the course's CNN; a sanity check with randomised weights"),
     "29_adversarial_examples": Notebook("Adversarial examples", PART_V, 55, "FGSM and PGD written out; accuracy against epsilon; adversarial training and what it costs in clean accuracy"),
+    "30_fairness": Notebook("Fairness and bias", PART_V, 50, "demographic parity and equalised odds written out on a real table with a protected attribute; thresholds per group and the trade-off measured; checked against fairlearn"),
+    "31_privacy": Notebook("Privacy", PART_V, 60, "a membership-inference attack on an overfit model; DP-SGD (per-example clipping and noise) written out; the privacy-utility trade-off with epsilon from a real accountant"),
+    "32_recommendations": Notebook("Recommendations", PART_V, 50, "embeddings and matrix factorisation against global and per-item baselines; a two-tower retrieval model; top-k metrics"),
+    "33_distributed_training": Notebook("Scaling out with tf.distribute", PART_V, 45, "data parallelism written out; MirroredStrategy over two CPU devices and MultiWorkerMirroredStrategy over two local processes; the speed-up measured and explained"),
 }
 
 
@@ -74,6 +78,7 @@ LABS = {
     "lab04_recurrent_cells_and_bptt": "Lab 04 · Recurrent cells and backpropagation through time",
     "lab05_attention_and_transformer_block": "Lab 05 · Attention and a transformer block",
     "lab06_vae_and_gan_losses": "Lab 06 · A VAE's loss and a GAN's training step",
+    "lab07_adversarial_robustness": "Lab 07 · Attacks and adversarial training",
 }
 
 # The key under which a lab notebook's metadata says which lab it is (read by the grader).

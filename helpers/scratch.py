@@ -1,6 +1,6 @@
 """NumPy from-scratch code that the notebooks write out first and reuse later.
 
-Each function says which notebook writes it out. The definitions of 03 and 09 are copies of the
+Each function says which notebook writes it out. The definitions of 03, 06 and 09 are copies of the
 notebook cells that start with ``# export: helpers/scratch.py``: change them there, then run
 ``python tools/exports.py`` (``make lint`` fails while the two differ). Names follow the
 course's naming guide: ``X`` inputs (one row per example), ``y`` targets, ``y_hat`` predictions,
@@ -311,6 +311,39 @@ def relative_error(a, b):
     if a.shape != b.shape:
         raise ValueError(f"relative_error needs arrays of the same shape; got {a.shape} and {b.shape}.")
     return float(np.max(np.abs(a - b) / np.maximum(np.abs(a) + np.abs(b), 1e-12)))
+
+
+# --- 06_evaluating_models -------------------------------------------------------------------
+
+
+def roc_curve(y, y_hat):
+    """False- and true-positive rates as the threshold falls past each distinct score (starting at (0, 0)).
+
+    y holds 0/1 labels (integers or floats, not booleans), y_hat the scores. Written out in 06_evaluating_models.
+    """
+    order = np.argsort(-y_hat, kind="stable")
+    y_sorted, scores = y[order], y_hat[order]
+    last_of_each_score = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]  # ties move together
+    tp = np.cumsum(y_sorted)[last_of_each_score]
+    fp = np.cumsum(1 - y_sorted)[last_of_each_score]
+    return np.r_[0, fp / fp[-1]], np.r_[0, tp / tp[-1]]
+
+
+def roc_auc(y, y_hat):
+    """The area under the ROC curve of scores y_hat for 0/1 labels y. Written out in 06_evaluating_models."""
+    fpr, tpr = roc_curve(y, y_hat)
+    return float(np.sum(np.diff(fpr) * (tpr[1:] + tpr[:-1]) / 2))  # the trapezoid rule
+
+
+def average_precision(y, y_hat):
+    """Average precision: the sum over thresholds of (R_k - R_{k-1}) P_k. Written out in 06_evaluating_models."""
+    order = np.argsort(-y_hat, kind="stable")
+    y_sorted, scores = y[order], y_hat[order]
+    last_of_each_score = np.r_[np.flatnonzero(np.diff(scores)), len(scores) - 1]
+    tp = np.cumsum(y_sorted)[last_of_each_score]
+    predicted = last_of_each_score + 1
+    precision, recall = tp / predicted, tp / tp[-1]
+    return float(np.sum(np.diff(np.r_[0, recall]) * precision))
 
 
 # --- 09_convolutions ------------------------------------------------------------------------

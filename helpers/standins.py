@@ -17,8 +17,8 @@ def digits_8x8() -> tuple:
     labels = digits.target.astype(np.uint8)
     order = np.random.default_rng(0).permutation(len(labels))
     images, labels = images[order], labels[order]
-    n_train = 1437  # 80 % of 1,797
-    return images[:n_train], labels[:n_train], images[n_train:], labels[n_train:]
+    num_train = 1437  # 80 % of 1,797
+    return images[:num_train], labels[:num_train], images[num_train:], labels[num_train:]
 
 
 def digits_as_mnist() -> tuple:
@@ -314,3 +314,82 @@ def sensor_table(n: int = 20_000, anomaly_rate: float = 0.07, seed: int = 0) -> 
         broken = rng.choice(9, size=int(rng.integers(1, 4)), replace=False)
         X[row, broken] += rng.choice([-1, 1], size=len(broken)) * rng.uniform(4, 12, size=len(broken))
     return np.round(X * 4 + 40).astype(np.float64), y
+
+
+def ratings_table(num_users: int = 3_000, num_items: int = 1_100, num_ratings: int = 70_000, num_groups: int = 14,
+                  rank: int = 4, seed: int = 0) -> tuple:
+    """Course-generated 1-5 ratings shaped like InstEval: (users, items, ratings, item_groups), one row per rating, not real data.
+
+    Each item belongs to one of num_groups groups ("departments"); each user has a home group and rates mostly its
+    items, popular ones more often. How many ratings a user gives and an item gets has a long tail (log-normal). A
+    rating is a global mean plus a user bias, an item bias, a rank-``rank`` interaction (item factors cluster by group)
+    and noise, rounded and clipped to 1-5. Ids are not 0..n-1: users are numbered from 1, items are 1..2*num_items
+    with gaps, as in the real table. Written for 32.
+    """
+    if min(num_users, num_items, num_groups, rank) < 1 or not num_users <= num_ratings <= num_users * num_items // 4:
+        raise ValueError(f"need positive sizes and num_users <= num_ratings <= num_users * num_items / 4, got "
+                         f"{num_users} users, {num_items} items, {num_ratings} ratings, {num_groups} groups, rank {rank}.")
+    rng = np.random.default_rng(seed)
+    group = rng.choice(num_groups, size=num_items, p=rng.dirichlet(np.full(num_groups, 5.0)))
+    popularity = rng.lognormal(0.0, 1.0, size=num_items)
+    activity = rng.lognormal(0.0, 0.8, size=num_users)
+    per_user = np.clip(np.round(activity / activity.sum() * num_ratings), 1, num_items // 4).astype(int)
+    home = rng.choice(group, size=num_users)  # a user's home group, drawn as items are spread over groups
+    users, items = [], []
+    for user in range(num_users):
+        weight = popularity * np.where(group == home[user], 40.0, 1.0)  # mostly the home group's popular items
+        chosen = rng.choice(num_items, size=per_user[user], replace=False, p=weight / weight.sum())
+        users.append(np.full(len(chosen), user))
+        items.append(chosen)
+    users, items = np.concatenate(users), np.concatenate(items)
+    centres = rng.normal(0.0, 0.7, size=(num_groups, rank))
+    item_factors = centres[group] + rng.normal(0.0, 0.5, size=(num_items, rank))
+    user_factors = rng.normal(0.0, 0.5, size=(num_users, rank))
+    user_bias, item_bias = rng.normal(0.0, 0.45, size=num_users), rng.normal(0.0, 0.55, size=num_items)
+    score = (3.25 + user_bias[users] + item_bias[items] + np.sum(user_factors[users] * item_factors[items], axis=1)
+             + rng.normal(0.0, 0.8, size=len(users)))
+    ratings = np.clip(np.round(score), 1, 5)
+    item_ids = np.sort(rng.choice(np.arange(1, 2 * num_items + 1), size=num_items, replace=False))
+    order = rng.permutation(len(users))
+    return ((users + 1)[order].astype(np.int64), item_ids[items][order].astype(np.int64), ratings[order].astype(np.float64),
+            (group[items] + 1)[order].astype(np.int64))
+
+
+CENSUS_OCCUPATIONS = ("Adm-clerical", "Craft-repair", "Exec-managerial", "Other-service", "Prof-specialty", "Sales")
+CENSUS_NUMERIC = ("age", "education_num", "hours_per_week")  # census_table's numeric columns (float64); the others are categories
+
+
+def census_table(num_train: int = 8_000, num_test: int = 4_000, seed: int = 0) -> tuple:
+    """A course-generated census-like table with a protected attribute: (train columns, y_train, test columns, y_test), not real data.
+
+    Columns as in UCI Adult: numbers ``CENSUS_NUMERIC`` (``age``, ``education_num``, ``hours_per_week``); categories
+    ``occupation``, ``relationship``, ``race``, ``sex``. The label is 1 for "income > 50K". Built-in, on purpose:
+
+    - a base-rate gap: about 31 % of the "Male" rows are positive against about 13 % of the "Female" rows
+      (UCI Adult's 31 % and 11 %), from longer hours, a different mix of occupations, and a direct term for sex;
+    - a proxy: ``relationship`` is "Husband" or "Wife" for the married, so it gives sex away for most rows.
+    """
+    if num_train < 1 or num_test < 1:
+        raise ValueError(f"num_train and num_test must be positive, got {num_train} and {num_test}.")
+    rng = np.random.default_rng(seed)
+    n = num_train + num_test
+    male = rng.random(n) < 0.67
+    age = np.clip(np.round(rng.gamma(6.0, 6.5, size=n)), 17, 90)
+    education_num = np.clip(np.round(rng.normal(10.0, 2.5, size=n)), 1, 16)
+    hours_per_week = np.clip(np.round(rng.normal(np.where(male, 43.0, 36.0), 11.0)), 1, 99)
+    men_jobs, women_jobs = [0.08, 0.25, 0.17, 0.12, 0.16, 0.22], [0.33, 0.03, 0.10, 0.24, 0.17, 0.13]
+    job = np.where(male, rng.choice(6, size=n, p=men_jobs), rng.choice(6, size=n, p=women_jobs))
+    married = rng.random(n) < np.clip((age - 18) / 30, 0.05, 0.75)
+    single = np.where(age < 26, "Own-child", np.where(rng.random(n) < np.where(male, 0.2, 0.45), "Unmarried", "Not-in-family"))
+    relationship = np.where(married, np.where(male, "Husband", "Wife"), single)
+    race = rng.choice(np.array(["White", "Black", "Asian-Pac-Islander", "Other"]), size=n, p=[0.85, 0.1, 0.03, 0.02])
+    job_effect = np.array([-0.4, 0.0, 1.3, -1.4, 1.1, 0.2])[job]
+    logit = (-14.6 + 0.6 * education_num + 0.05 * np.minimum(age, 60) + 0.06 * hours_per_week + 1.5 * job_effect
+             + 2.2 * married + 1.0 * male)
+    y = (rng.random(n) < 1 / (1 + np.exp(-logit))).astype(np.int64)
+    columns = {"age": age, "education_num": education_num, "hours_per_week": hours_per_week,
+               "occupation": np.array(CENSUS_OCCUPATIONS)[job], "relationship": relationship, "race": race,
+               "sex": np.where(male, "Male", "Female")}
+    train = {name: values[:num_train] for name, values in columns.items()}
+    test = {name: values[num_train:] for name, values in columns.items()}
+    return train, y[:num_train], test, y[num_train:]

@@ -786,3 +786,244 @@ def test_fmt_renders_a_ragged_tuple_on_one_line_instead_of_crashing():
 
     text = fmt((np.zeros(3), np.zeros((2, 2))))
     assert "\n" not in text and text.startswith("(array(")
+
+
+# --- lab 07: attacks and adversarial training ----------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def lab07():
+    """The solution's names, and exercise 7.5's cell run with the notebook's budgets (smoke: two epochs, a few seconds)."""
+    import re
+
+    import keras
+    import matplotlib.pyplot as plt
+    import tensorflow as tf
+
+    from helpers import settings
+
+    ns = solution("lab07_adversarial_robustness", keras=keras, ops=keras.ops, tf=tf)
+    cells = [c.source for c in nbformat.read(ROOT / "labs" / "source" / "lab07_adversarial_robustness.ipynb", as_version=4).cells
+             if c.cell_type == "code"]
+    constants = "\n".join(line for c in cells if "settings.setup()" in c for line in c.splitlines() if re.match(r"[A-Z_]+ = ", line))
+    ns.update(checks=checks, settings=settings, keras=keras, plt=plt)
+    exec(constants, ns)
+    exec(next(c for c in cells if "results = None" in c), ns)
+    plt.close("all")
+    return ns
+
+
+def _twin(model):
+    """The float64 twin of a check's model, as lab07's references build it."""
+    return checks.reference.keras_float64_classifier(model.get_weights())
+
+
+def test_lab07_loss_gradient_mistakes_are_named(lab07, capsys):
+    import keras
+    import tensorflow as tf
+
+    for mistake, hint in checks.lab07._GRADIENT_MISTAKES.items():
+        result = checks.check_loss_gradient(lambda model, X, y, mistake=mistake: checks.lab07._gradient(_twin(model), X, y, mistake), keras)
+        assert not result.all_passed and hint in capsys.readouterr().out, mistake
+
+    # written as a learner would: the weights' gradient, training mode, no tape.watch, a mean loss
+    def weights_gradient(model, X, y):
+        with tf.GradientTape() as tape:
+            loss = keras.losses.sparse_categorical_crossentropy(y, model(X), from_logits=True)
+        return tape.gradient(loss, model.trainable_variables)
+
+    result = checks.check_loss_gradient(weights_gradient, keras)
+    assert not any(t.passed for t in result.tests) and "the gradient with respect to the model's weights" in result.tests[0].message
+
+    def training_mode(model, X, y):
+        X = tf.convert_to_tensor(X, dtype="float32")
+        with tf.GradientTape() as tape:
+            tape.watch(X)
+            losses = keras.losses.sparse_categorical_crossentropy(y, model(X, training=True), from_logits=True)
+        return tape.gradient(losses, X).numpy()
+
+    result = checks.check_loss_gradient(training_mode, keras)
+    assert [t.passed for t in result.tests] == [True, True, False, False]  # the MLP has no BatchNormalization: no difference there
+    assert "the model ran in training mode" in result.tests[2].message
+    assert "computing an attack's gradient must not train the model" in result.tests[3].message
+
+    def no_watch(model, X, y):
+        X = tf.convert_to_tensor(X, dtype="float32")
+        with tf.GradientTape() as tape:
+            losses = keras.losses.sparse_categorical_crossentropy(y, model(X), from_logits=True)
+        return tape.gradient(losses, X).numpy()
+
+    result = checks.check_loss_gradient(no_watch, keras)
+    assert not result.all_passed and "tape.gradient returned None: the tape did not follow X" in result.tests[0].message
+    result = checks.check_loss_gradient(lambda model, X, y: lab07["loss_gradient"](model, X, y) / len(X), keras)
+    assert "the gradient of the batch's mean loss" in result.tests[0].message
+    assert "returned None: did you forget `return`?" in checks.check_loss_gradient(_none, keras).tests[0].message
+
+
+def test_lab07_fgsm_mistakes_are_named(lab07, capsys):
+    import keras
+
+    for mistake, hint in checks.lab07._FGSM_MISTAKES.items():
+        result = checks.check_fgsm(lambda model, X, y, eps, mistake=mistake: checks.lab07._fgsm(_twin(model), X, y, eps, mistake), keras)
+        assert not result.all_passed and hint in capsys.readouterr().out, mistake
+    # written as a learner would, with the solution's loss_gradient
+    gradient = lab07["loss_gradient"]
+    result = checks.check_fgsm(lambda model, X, y, eps: np.clip(X - eps * np.sign(gradient(model, X, y)), 0, 1), keras)
+    assert "that steps down the loss" in result.tests[0].message and "falls by" in result.tests[2].name
+    assert "that steps down the loss" in result.tests[2].message and result.tests[1].passed  # inside the ball, but downhill
+    result = checks.check_fgsm(lambda model, X, y, eps: X + eps * np.sign(gradient(model, X, y)), keras)
+    assert "some pixels left [0, 1]" in result.tests[0].message and "outside [0, 1]" in result.tests[1].message
+    assert result.tests[2].passed  # mid-grey images: no clip binds, so the closed form holds without it
+    result = checks.check_fgsm(lambda model, X, y, eps: np.clip(X + eps * gradient(model, X, y), 0, 1), keras)
+    assert "steps along the gradient itself" in result.tests[0].message and not result.tests[2].passed
+    assert "the gradient with respect to the model's weights" in checks.check_fgsm(
+        lambda model, X, y, eps: [w + eps for w in model.get_weights()], keras).tests[0].message
+
+
+def test_lab07_pgd_mistakes_are_named(lab07, capsys):
+    import keras
+
+    for mistake, hint in checks.lab07._PGD_MISTAKES.items():
+        result = checks.check_pgd(lambda model, X, y, eps, n, alpha, start=None, mistake=mistake:
+                                  checks.lab07._pgd(_twin(model), X, y, eps, n, alpha, start, mistake), keras)
+        assert not result.all_passed and hint in capsys.readouterr().out, mistake
+    gradient = lab07["loss_gradient"]
+
+    def pgd_written(projection):
+        """PGD as a learner might write it: 'every step', 'once at the end', 'previous iterate' or 'no pixel clip'."""
+
+        def pgd(model, X, y, eps, num_steps, alpha, start=None):
+            X_adv = X.copy() if start is None else np.clip(X + start, 0, 1)
+            for _ in range(num_steps):
+                previous = X_adv
+                X_adv = X_adv + alpha * np.sign(gradient(model, X_adv, y))
+                if projection == "previous iterate":
+                    X_adv = np.clip(np.clip(X_adv, previous - eps, previous + eps), 0, 1)
+                elif projection == "no pixel clip":
+                    X_adv = np.clip(X_adv, X - eps, X + eps)
+                elif projection == "every step":
+                    X_adv = np.clip(np.clip(X_adv, X - eps, X + eps), 0, 1)
+            return np.clip(np.clip(X_adv, X - eps, X + eps), 0, 1) if projection == "once at the end" else X_adv
+
+        return pgd
+
+    assert checks.check_pgd(pgd_written("every step"), keras).all_passed
+    for projection, hint in [("once at the end", "projected only once, at the end"),
+                             ("previous iterate", "around the previous iterate"), ("no pixel clip", "some pixels left [0, 1]")]:
+        result = checks.check_pgd(pgd_written(projection), keras)
+        assert not result.all_passed and hint in result.tests[0].message, projection
+    result = checks.check_pgd(pgd_written("previous iterate"), keras)
+    assert "more than eps = 0.1" in result.tests[1].message
+    result = checks.check_pgd(lambda model, X, y, eps, n, alpha, start=None: lab07["pgd"](model, X, y, eps, n, alpha), keras)
+    assert [t.passed for t in result.tests] == [True, True, True, False, True] and "the start was not used" in result.tests[3].message
+
+
+def _train_step_with(mistake):
+    """An adversarial_train_step with one of lab07._STEP_MISTAKES, called as the learner's is (SGD at checks.LAB07_LR)."""
+
+    def adversarial_train_step(model, optimizer, X, y, eps, start):
+        loss, after = checks.lab07._train_step(model.get_weights(), X, y, eps, start, checks.LAB07_LR, mistake)
+        model.set_weights(after)
+        return loss
+
+    return adversarial_train_step
+
+
+def test_lab07_train_step_mistakes_are_named(lab07, capsys):
+    import keras
+    import tensorflow as tf
+
+    assert checks.check_adversarial_train_step(_train_step_with(None), keras).all_passed
+    for mistake, hint in checks.lab07._STEP_MISTAKES.items():
+        result = checks.check_adversarial_train_step(_train_step_with(mistake), keras)
+        assert not result.all_passed and hint in capsys.readouterr().out, mistake
+    pgd, step = lab07["pgd"], lab07["adversarial_train_step"]
+
+    def written(attack_mode=False, clean=False, inside_tape=False):
+        """The step as a learner might write it: the attack in training mode, a step on the clean batch, or the attack
+        computed inside the training tape in TensorFlow without stopping its gradient."""
+
+        def attack_gradient(model, X_start, y):
+            with tf.GradientTape() as inner:
+                inner.watch(X_start)
+                attack_loss = tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(y, model(X_start, training=attack_mode),
+                                                                                          from_logits=True))
+            return inner.gradient(attack_loss, X_start)
+
+        def adversarial_train_step(model, optimizer, X, y, eps, start):
+            X_start = tf.convert_to_tensor(np.clip(X + start, 0, 1))
+            with tf.GradientTape() as tape:
+                if inside_tape:  # the attack on the training tape, in TensorFlow: its gradient is not stopped
+                    X_adv = X_start + 1.25 * eps * tf.sign(attack_gradient(model, X_start, y))
+                    X_adv = tf.clip_by_value(tf.clip_by_value(X_adv, X - eps, X + eps), 0.0, 1.0)
+                else:
+                    X_adv = X_start.numpy() + 1.25 * eps * np.sign(attack_gradient(model, X_start, y).numpy())
+                    X_adv = np.clip(np.clip(X_adv, X - eps, X + eps), 0, 1)
+                logits = model(X if clean else X_adv, training=True)
+                loss = keras.ops.mean(keras.losses.sparse_categorical_crossentropy(y, logits, from_logits=True))
+            optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+            return float(loss)
+
+        return adversarial_train_step
+
+    assert checks.check_adversarial_train_step(written(), keras).all_passed
+    result = checks.check_adversarial_train_step(written(attack_mode=True), keras)
+    assert not any(t.passed for t in result.tests) and "the attack ran the model in training mode" in result.tests[1].message
+    result = checks.check_adversarial_train_step(written(clean=True), keras)
+    assert not any(t.passed for t in result.tests) and "trained on the clean batch" in result.tests[0].message
+    # Not stopping the gradient through the attack changes nothing here: sign() has a zero gradient (question 1 says why).
+    assert checks.check_adversarial_train_step(written(inside_tape=True), keras).all_passed
+    result = checks.check_adversarial_train_step(lambda *args: pgd(*args[:1], *args[2:5], 1, 1.25 * args[4], args[5]), keras)
+    assert not result.all_passed and "expected one number, the loss" in result.tests[0].message
+    result = checks.check_adversarial_train_step(lambda model, *args: [step(model, *args), 0.0], keras)
+    assert "expected one number, the loss" in result.tests[-1].message
+
+
+def test_lab07_references_are_the_mistake_free_versions_and_models_are_seeded():
+    model, again = checks.lab07_model(3, kind="batch_norm"), checks.lab07_model(3, kind="batch_norm")
+    assert len(model.get_weights()) == 8 and all(np.array_equal(a, b) for a, b in zip(model.get_weights(), again.get_weights()))
+    twin = _twin(model)
+    rng = np.random.default_rng(0)
+    X, y = rng.uniform(size=(4, 12)).astype("float32"), np.array([0, 1, 2, 0])
+    start = rng.uniform(-0.1, 0.1, size=X.shape)
+    assert np.allclose(twin(X.astype(float)), model(X), atol=1e-5)  # the float64 twin computes what the model computes
+    assert np.array_equal(checks.lab07._pgd(twin, X, y, 0.1, 3, 0.04, start), checks.reference.tape_pgd(twin, X, y, 0.1, 3, 0.04, start))
+    assert np.array_equal(checks.lab07._fgsm(twin, X, y, 0.1), checks.reference.tape_pgd(twin, X, y, 0.1, 1, 0.1))
+    expected = checks.reference.tape_adversarial_train_step(model.get_weights(), X, y, 0.1, start, 0.5)
+    got = checks.lab07._train_step(model.get_weights(), X, y, 0.1, start, 0.5)
+    assert np.isclose(expected[0], got[0]) and all(np.allclose(a, b) for a, b in zip(expected[1], got[1]))
+    with pytest.raises(ValueError, match="kind must be one of linear, mlp, batch_norm"):
+        checks.lab07_model(kind="cnn")
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        checks.lab07_model(num_classes=1)
+    X_train, y_train, X_test, y_test = checks.lab07_data()
+    assert X_train.shape == (1437, 64) and X_test.shape == (360, 64) and X_train.dtype == np.float32
+    assert 0.0 <= X_train.min() and X_train.max() <= 1.0 and set(np.unique(y_train)) == set(range(10))
+
+
+def test_lab07_robust_training_check_has_measured_floors_that_training_without_the_attack_fails(lab07):
+    results = lab07["results"]
+    assert set(results) == {"ordinary", "adversarial"} and checks.check_robust_training(results).all_passed
+    floors = checks.lab07_robust_floors()
+    assert floors == checks.LAB07_ROBUST_FLOORS["smoke"] and checks.LAB07_ROBUST_FLOORS["cpu"]["gain"] >= 0.3
+    # Training without the attack: train(0.0) with the same seed is the ordinary network, so it gains nothing under PGD.
+    assert np.isclose(lab07["pgd_accuracy"](lab07["train"](0.0), lab07["EPS"]), results["ordinary"]["pgd"])
+    result = checks.check_robust_training({"ordinary": results["ordinary"], "adversarial": results["ordinary"]})
+    assert [t.passed for t in result.tests] == [True, True, True, False] and "take its step on the attacked batch" in result.tests[-1].message
+    # An untrained network: it reads few clean digits, so PGD has little to take from it.
+    untrained = checks.lab07_model(seed=0, num_inputs=64, num_classes=10, hidden=64, kind="batch_norm")
+    X_test, y_test = lab07["X_test"], lab07["y_test"]
+    row = {"clean": lab07["accuracy"](untrained, X_test, y_test), "pgd": lab07["pgd_accuracy"](untrained, lab07["EPS"])}
+    assert row["clean"] < 0.3
+    result = checks.check_robust_training({"ordinary": row, "adversarial": row})
+    assert [t.passed for t in result.tests] == [False, False, False, False] and "did not learn the digits" in result.tests[0].message
+    result = checks.check_robust_training({"ordinary": row, "adversarial": results["adversarial"]})
+    assert [t.passed for t in result.tests] == [False, True, False, True]
+    # A weak attack: PGD that barely moves the ordinary network's accuracy.
+    weak = {"ordinary": {"clean": 0.9, "pgd": 0.8}, "adversarial": results["adversarial"]}
+    assert "does pgd climb the loss" in checks.check_robust_training(weak).tests[2].message
+    assert checks.check_robust_training(None).not_implemented
+    for broken, message in [({"ordinary": {"clean": 0.9}}, "KeyError"), ({"ordinary": {"clean": 1.5, "pgd": 0.1}}, "got 1.5"),
+                            (_none, "TypeError")]:
+        result = checks.check_robust_training(broken)
+        assert len(result.tests) == 1 and not result.all_passed and message in result.tests[0].message, broken

@@ -125,7 +125,7 @@ def test_every_registered_dataset_is_in_the_data_table():
     from pathlib import Path
 
     table = (Path(__file__).resolve().parents[1] / "data" / "README.md").read_text()
-    for name, source in {**data.DATASETS, **data.TEXTS}.items():
+    for name, source in {**data.DATASETS, **data.TEXTS, **data.TABLES, **data.CENSUS, **data.RATINGS}.items():
         assert f"`{name}`" in table, f"{name} is missing from data/README.md"
         if source.sha256:
             assert source.sha256 in table, f"{name}'s sha256 is missing from data/README.md"

@@ -26,6 +26,7 @@ LAB01 = "lab01_neuron_and_gradient_descent"
 LAB02 = "lab02_backprop_from_scratch"
 LAB05 = "lab05_attention_and_transformer_block"
 LAB06 = "lab06_vae_and_gan_losses"
+LAB07 = "lab07_adversarial_robustness"
 
 pytestmark = pytest.mark.grader
 
@@ -501,3 +502,26 @@ def test_the_kernel_side_answers_with_the_same_codec():
 def test_the_command_line_refuses_an_unknown_lab(tmp_path):
     result = grade_cli("lab09", tmp_path)
     assert result.returncode == 2 and "unknown lab 'lab09'" in result.stderr
+
+
+def test_lab07_is_graded_and_names_a_downhill_fgsm_and_an_attack_in_training_mode(tmp_path):
+    folder = tmp_path / "lab07"
+    folder.mkdir()
+    solution = notebook(LAB07)
+    nbformat.write(solution, folder / "correct.ipynb")
+    old = "return np.clip(X + eps * np.sign(loss_gradient(model, X, y)), 0.0, 1.0)"
+    assert any(old in cell.source for cell in solution.cells if cell.cell_type == "code")
+    nbformat.write(replaced(solution, old, old.replace("X + eps", "X - eps")), folder / "downhill.ipynb")
+    old = "losses = keras.losses.sparse_categorical_crossentropy(y, model(X), from_logits=True)"
+    assert any(old in cell.source for cell in solution.cells if cell.cell_type == "code")
+    nbformat.write(replaced(solution, old, old.replace("model(X)", "model(X, training=True)")), folder / "training mode.ipynb")
+    rows = graded_rows("lab07", folder, tmp_path / "out")
+    names = checks.check_names(LAB07)
+    assert rows["correct.ipynb"]["status"] == "ok" and rows["correct.ipynb"]["total"] == str(len(names)) == "5"
+    row = rows["downhill.ipynb"]
+    assert [name for name in names if row[name] == "0"] == ["check_fgsm"], row
+    assert "that steps down the loss" in (tmp_path / "out" / row["feedback"]).read_text(encoding="utf-8")
+    row = rows["training mode.ipynb"]
+    assert [name for name in names if row[name] == "0"] == ["check_loss_gradient", "check_adversarial_train_step"], row
+    feedback = (tmp_path / "out" / row["feedback"]).read_text(encoding="utf-8")
+    assert "the model ran in training mode" in feedback and "the attack ran the model in training mode" in feedback

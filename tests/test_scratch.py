@@ -187,3 +187,17 @@ def test_every_public_definition_names_the_notebook_that_writes_it_out():
         found = re.search(r"[Ww]ritten out in (\d\d)", obj.__doc__ or "")
         assert found, f"the docstring of scratch.{obj.__name__} does not say 'Written out in NN'"
         assert list(notebooks.glob(f"{found.group(1)}_*.ipynb")), f"scratch.{obj.__name__} names notebook {found.group(1)}, which does not exist"
+
+
+def test_roc_auc_and_average_precision_match_sklearn_with_ties():
+    from sklearn import metrics
+
+    rng = np.random.default_rng(7)
+    y = rng.integers(0, 2, size=300)
+    y_hat = np.round(rng.random(300) + 0.3 * y, 1)  # rounded: many tied scores
+    fpr, tpr, _ = metrics.roc_curve(y, y_hat, drop_intermediate=False)
+    got_fpr, got_tpr = scratch.roc_curve(y, y_hat)
+    np.testing.assert_allclose(got_fpr, fpr, atol=1e-12)
+    np.testing.assert_allclose(got_tpr, tpr, atol=1e-12)
+    assert scratch.roc_auc(y, y_hat) == pytest.approx(metrics.roc_auc_score(y, y_hat), abs=1e-12)
+    assert scratch.average_precision(y, y_hat) == pytest.approx(metrics.average_precision_score(y, y_hat), abs=1e-12)

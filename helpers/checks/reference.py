@@ -282,3 +282,75 @@ def tape_gan_train_step(generator_weights, discriminator_weights, real, noise, l
     for variable, grad in zip(G, tape.gradient(g_loss, G)):
         variable.assign_sub(lr * grad)
     return float(d_loss), float(g_loss), [v.numpy() for v in G], [v.numpy() for v in D]
+
+
+def keras_float64_classifier(weights):
+    """Lab 07's classifier rebuilt in float64 with the given weights (the arrays of ``model.get_weights()``): Dense
+    alone (2 arrays); Dense, tanh, Dense (4); or Dense, BatchNormalization, tanh, Dense (8). It outputs logits."""
+    settings.import_tensorflow()
+    import keras
+
+    weights = [np.asarray(w, dtype=float) for w in weights]
+    if len(weights) not in (2, 4, 8):
+        raise ValueError(f"expected the 2, 4 or 8 weight arrays of one of lab 07's classifiers, got {len(weights)}.")
+    stack = [keras.Input((weights[0].shape[0],), dtype="float64")]
+    if len(weights) > 2:
+        stack.append(keras.layers.Dense(weights[0].shape[1], dtype="float64"))
+        if len(weights) == 8:
+            stack.append(keras.layers.BatchNormalization(dtype="float64"))
+        stack.append(keras.layers.Activation("tanh", dtype="float64"))
+    stack.append(keras.layers.Dense(weights[-1].shape[0], dtype="float64"))
+    model = keras.Sequential(stack)
+    model.set_weights(weights)
+    return model
+
+
+def tape_loss_gradient(model, X, y, training=False):
+    """d/dX of the sum of the per-example softmax cross-entropies of a float64 model's logits: row i is example i's own
+    gradient. From tf.GradientTape, the model in inference mode unless ``training`` (lab 07, notebook 29)."""
+    tf = settings.import_tensorflow()
+    import keras
+
+    X = tf.constant(np.asarray(X, dtype=float))
+    with tf.GradientTape() as tape:
+        tape.watch(X)
+        loss = tf.reduce_sum(keras.losses.sparse_categorical_crossentropy(tf.constant(np.asarray(y)), model(X, training=training), from_logits=True))
+    return tape.gradient(loss, X).numpy()
+
+
+def tape_fgsm(model, X, y, eps):
+    """FGSM (notebook 29): clip(X + eps * sign(dL/dX), 0, 1), the gradient from tape_loss_gradient (lab 07)."""
+    X = np.asarray(X, dtype=float)
+    return np.clip(X + eps * np.sign(tape_loss_gradient(model, X, y)), 0.0, 1.0)
+
+
+def tape_pgd(model, X, y, eps, num_steps, alpha, start=None):
+    """PGD in the L-infinity ball (notebook 29): begin at X, or at clip(X + start, 0, 1); then num_steps times a step
+    alpha * sign(dL/dX) followed by the projection onto the ball around the clean X and onto [0, 1] (lab 07)."""
+    X = np.asarray(X, dtype=float)
+    X_adv = X.copy() if start is None else np.clip(X + np.asarray(start, dtype=float), 0.0, 1.0)
+    for _ in range(num_steps):
+        X_adv = X_adv + alpha * np.sign(tape_loss_gradient(model, X_adv, y))
+        X_adv = np.clip(np.clip(X_adv, X - eps, X + eps), 0.0, 1.0)
+    return X_adv
+
+
+def tape_adversarial_train_step(weights, X, y, eps, start, lr):
+    """One step of adversarial training with FGSM from a random start (Wong, Rice and Kolter, 2020; notebook 29), in
+    float64 with tf.GradientTape (lab 07).
+
+    The attack runs with the model in inference mode: tape_pgd with one step of alpha = 1.25 eps from
+    clip(X + start, 0, 1). Then the mean cross-entropy of model(X_adv, training=True) is differentiated with
+    respect to the trainable weights only and plain SGD applies it. Returns the loss (before the step) and every
+    weight array after the step, BatchNormalization's moving statistics included.
+    """
+    tf = settings.import_tensorflow()
+    import keras
+
+    model = keras_float64_classifier(weights)
+    X_adv = tape_pgd(model, X, y, eps, 1, 1.25 * eps, start)
+    with tf.GradientTape() as tape:
+        loss = tf.reduce_mean(keras.losses.sparse_categorical_crossentropy(np.asarray(y), model(tf.constant(X_adv), training=True), from_logits=True))
+    for variable, grad in zip(model.trainable_variables, tape.gradient(loss, model.trainable_variables)):
+        variable.assign_sub(lr * grad)
+    return float(loss), [np.asarray(w, dtype=float) for w in model.get_weights()]
