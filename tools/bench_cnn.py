@@ -45,20 +45,20 @@ TARGET = 0.99
 REFERENCE_EPOCHS = 15
 REFERENCE_BATCH = 128
 BATCH_SIZE = 128  # ours: the same batch size; the gain comes from the model and the schedule
-REAL_EPOCHS = 2  # our recipe on 60,000 real images
+REAL_EPOCHS = 1  # our recipe on 60,000 real images
 STANDIN_EPOCHS = 30  # our recipe on the 1,437-image stand-in: about the same number of steps per parameter
-PEAK_LR = 0.005
+PEAK_LR = 0.01
+MNIST_CROP = 3  # MNIST's digits are centred in a 20x20 box: its 3-pixel border holds about 1 % of the ink
 
 
 # --- copied from 10 (keep in sync; a test checks) -------------------------------------------
-def build_cnn(num_classes=10, input_shape=(28, 28, 1)):
-    """10's compact CNN: three blocks of 3x3 convolution and ReLU, each halving the image; batch norm in the first."""
+def build_cnn(num_classes=10, input_shape=(28, 28, 1), crop=0):
+    """10's CNN: a strided 3x3 convolution, then three more at lower resolution; batch norm after every one."""
 
-    def block(filters, strides=1, batch_norm=False):
-        if not batch_norm:
-            return [layers.Conv2D(filters, 3, strides=strides, padding="same"), layers.ReLU()]
+    def block(filters, strides=1, pool=False):
         return [
             layers.Conv2D(filters, 3, strides=strides, padding="same", use_bias=False),  # BN's shift is the bias
+            *([layers.MaxPooling2D(2)] if pool else []),  # pool first: BN and ReLU then touch a quarter of the values
             layers.BatchNormalization(momentum=0.9),  # running statistics settle within a few dozen steps
             layers.ReLU(),
         ]
@@ -66,12 +66,12 @@ def build_cnn(num_classes=10, input_shape=(28, 28, 1)):
     return keras.Sequential(
         [
             keras.Input(input_shape),
+            *([layers.Cropping2D(crop)] if crop else []),  # cut `crop` pixels off every side (MNIST: blank borders)
             layers.Rescaling(1 / 255),  # the model reads raw 0..255 pixels
-            *block(16, strides=2, batch_norm=True),  # 28x28 -> 14x14 by the stride: few filters where the image is large
-            *block(32),
-            layers.MaxPooling2D(2),  # 14x14 -> 7x7
-            *block(64),
-            layers.MaxPooling2D(2),  # 7x7 -> 3x3: more filters where the image is small
+            *block(24, strides=2),  # 22x22 -> 11x11 by the stride (28x28 -> 14x14 uncropped)
+            *block(48, pool=True),  # -> 5x5 (7x7)
+            *block(64),  # the image is small now: more filters, and two convolutions in a row
+            *block(64, pool=True),  # -> 2x2 (3x3)
             layers.Flatten(),
             layers.Dense(num_classes, activation="softmax"),
         ],
@@ -88,7 +88,8 @@ def compile_cnn(model, total_steps, peak_lr=PEAK_LR):
         warmup_target=peak_lr,
         warmup_steps=warmup_steps,
     )
-    model.compile(optimizer=keras.optimizers.Adam(schedule), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    optimizer = keras.optimizers.Adam(schedule, beta_2=0.99)  # a shorter memory of squared gradients suits a short run
+    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     return model
 # --- end of the copy ------------------------------------------------------------------------
 
@@ -188,6 +189,7 @@ def race(dataset, runs, time_matched):
     X_test, y_test = dataset.X_test[..., None], dataset.y_test.astype("int64")
     warm_up(X_train, y_train)
     epochs = REAL_EPOCHS if len(X_train) >= 50_000 else STANDIN_EPOCHS
+    crop = MNIST_CROP if dataset.name == "mnist" else 0  # the stand-in's digits are centred like MNIST's; clothes fill the frame
     steps = epochs * math.ceil(len(X_train) / BATCH_SIZE)
     results = []
     for run in range(runs):
@@ -196,7 +198,7 @@ def race(dataset, runs, time_matched):
         for who in order:
             settings.seed_everything(run)
             if who == "ours":
-                pair["ours"] = train("ours", compile_cnn(build_cnn(), steps), X_train, y_train, X_test, y_test, epochs, BATCH_SIZE, seed=run)
+                pair["ours"] = train("ours", compile_cnn(build_cnn(crop=crop), steps), X_train, y_train, X_test, y_test, epochs, BATCH_SIZE, seed=run)
             else:
                 limit = pair["ours"]["seconds"] if time_matched else None
                 epochs_ref = 10_000 if time_matched else REFERENCE_EPOCHS
@@ -235,6 +237,8 @@ def report_race(results, dataset, time_matched) -> str:
         if all(t is not None for t in ref_hit + our_hit):
             ratio = median(ref_hit) / median(our_hit)
             lines.append(f"Median time to {TARGET:.1%} test accuracy: reference {median(ref_hit):.1f} s, ours {median(our_hit):.1f} s: ours is {ratio:.1f}x faster (target: 5x).")
+            per_run = [r / o for r, o in zip(ref_hit, our_hit)]
+            lines.append(f"Per run: {', '.join(f'{x:.1f}x' for x in per_run)} (lowest {min(per_run):.1f}x, median {median(per_run):.1f}x).")
         else:
             lines.append(f"Time to {TARGET:.1%}: reference {ref_hit}, ours {our_hit} (None: not reached).")
         lines.append(f"Speed-up in total training time: {median(ref_times) / median(our_times):.1f}x.")
