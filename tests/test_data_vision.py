@@ -224,7 +224,7 @@ def test_bench_cnn_copies_the_notebook_cnn_verbatim():
     for function in (bench_cnn.build_cnn, bench_cnn.compile_cnn):
         assert inspect.getsource(function).strip() in code, f"{function.__name__} in tools/bench_cnn.py differs from 10's"
     for name in ("BATCH_SIZE", "REAL_EPOCHS", "PEAK_LR", "MNIST_CROP"):  # the recipe's settings, as 10 sets them
-        assert re.search(rf"^{name} = {getattr(bench_cnn, name)!r}\b", code, re.M), f"{name} differs between tools/bench_cnn.py and 10"
+        assert re.search(rf"^{name} = {re.escape(repr(getattr(bench_cnn, name)))}\b", code, re.M), f"{name} differs between tools/bench_cnn.py and 10"
 
 
 def test_bench_cnn_reads_real_mnist_from_idx_files_and_names_a_missing_one(tmp_path):

@@ -233,7 +233,7 @@ def report_race(results, dataset, time_matched) -> str:
     else:
         ref_hit = [r["to_target"] for r, _ in results]
         our_hit = [o["to_target"] for _, o in results]
-        lines.append(f"Median training time: reference {median(ref_times):.1f} s for {REFERENCE_EPOCHS} epochs, ours {median(our_times):.1f} s for {REAL_EPOCHS} epochs.")
+        lines.append(f"Median training time: reference {median(ref_times):.1f} s for {REFERENCE_EPOCHS} epochs, ours {median(our_times):.1f} s for {REAL_EPOCHS} epoch(s).")
         if all(t is not None for t in ref_hit + our_hit):
             ratio = median(ref_hit) / median(our_hit)
             lines.append(f"Median time to {TARGET:.1%} test accuracy: reference {median(ref_hit):.1f} s, ours {median(our_hit):.1f} s: ours is {ratio:.1f}x faster (target: 5x).")
