@@ -34,8 +34,10 @@ def cpu_settings(code: str) -> dict:
 
 def test_the_race_copies_21s_model_verbatim():
     code = notebook_code()
-    for thing in (bench_gpt.TokenAndPositionEmbedding, bench_gpt.transformer_block, bench_gpt.build_gpt):
-        assert inspect.getsource(thing).strip() in code, f"{thing.__name__} in tools/bench_gpt.py differs from 20's"
+    for thing in (bench_gpt.CausalSelfAttention, bench_gpt.TokenAndPositionEmbedding, bench_gpt.transformer_block, bench_gpt.build_gpt):
+        assert inspect.getsource(thing).strip() in code, f"{thing.__name__} in tools/bench_gpt.py differs from 21's"
+    init = "GPT2_INIT = keras.initializers.RandomNormal(stddev=0.02)"
+    assert init in code and init in inspect.getsource(bench_gpt), "the weights' initialisation differs between 21 and bench_gpt"
 
 
 def test_the_race_uses_21s_cpu_settings_and_optimiser():
@@ -44,9 +46,11 @@ def test_the_race_uses_21s_cpu_settings_and_optimiser():
     for name in ("CONTEXT", "WIDTH", "NUM_HEADS", "NUM_LAYERS", "BATCH_SIZE", "NUM_STEPS", "PEAK_LR", "WARMUP_STEPS", "JIT_COMPILE"):
         assert getattr(bench_gpt, name) == settings[name], f"{name}: bench_gpt has {getattr(bench_gpt, name)}, 21's cpu profile {settings[name]}"
     race = inspect.getsource(bench_gpt.run_ours)
-    for line in ("keras.optimizers.AdamW(schedule, weight_decay=0.1, beta_2=0.99, global_clipnorm=1.0)",
-                 "0.0, NUM_STEPS - WARMUP_STEPS, alpha=0.1, warmup_target=PEAK_LR, warmup_steps=WARMUP_STEPS)"):
-        assert line in code and line in race, f"the optimiser or schedule differs between 20 and bench_gpt: {line}"
+    for line in ("keras.optimizers.Muon(schedule, adam_beta_2=0.99, weight_decay=None, adam_weight_decay=None,",
+                 "global_clipnorm=1.0, exclude_layers=[\"head\"])  # embeddings are excluded by default",
+                 "0.0, NUM_STEPS - WARMUP_STEPS, alpha=0.1, warmup_target=PEAK_LR, warmup_steps=WARMUP_STEPS)",
+                 "model.optimizer.build(model.trainable_variables)"):
+        assert line in code and line in race, f"the optimiser or schedule differs between 21 and bench_gpt: {line}"
 
 
 NANOGPT_LOG = """\
