@@ -14,8 +14,9 @@ process. Ours is 21's model and optimiser at 21's cpu settings, trained in chunk
 steps; after each chunk the validation loss is measured on a fixed set of VAL_WINDOWS windows from
 the last 10 % of the text (nanoGPT's split too) and the clock is paused while it is. Both clocks
 start when training is set going: imports, data preparation and building the model are not
-counted; our optimiser's build (21 runs it before fit), tracing and XLA compilation are. nanoGPT's clock is the sum of its per-iteration times, which include its own
-evaluations (20 batches of 12 windows, every 250 iterations): those cost it about 1 %.
+counted; our optimiser's build (21 runs it before fit), tracing and XLA compilation are.
+nanoGPT's clock is the sum of its per-iteration times, which include its own evaluations
+(20 batches of 12 windows, every 250 iterations): those cost it about 1 %.
 
 The runs alternate (nanoGPT first in odd runs) and each run rewrites the table in
 benchmarks/gpt-vs-nanogpt.md between its markers; the prose around the table is kept.
